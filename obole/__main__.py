@@ -1,0 +1,3 @@
+from obole.cli import main
+
+main()

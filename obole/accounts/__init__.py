@@ -1,0 +1,1 @@
+"""People: accounts, sign-up and log-in."""

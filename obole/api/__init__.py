@@ -1,0 +1,1 @@
+"""The HTTP API: Obole's membership endpoints (and, later, Mastodon's client API)."""

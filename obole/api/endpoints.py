@@ -1,0 +1,123 @@
+"""The `endpoint` decorator: one request path for every API view.
+
+It answers the method, reads the body (JSON, form-encoded or query string —
+Mastodon clients send all three), resolves the bearer token and its account,
+checks the scope, and turns every expected failure into a Mastodon-style
+`{"error": "..."}` with a 4xx status. Views receive `request.data` (a dict) and
+`request.account`, and raise ApiError for anything else a client can fix.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from collections.abc import Callable
+
+import pydantic
+from django.core.exceptions import RequestDataTooBig
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from obole.api.auth import bearer_token, find_token, grants
+from obole.membership.errors import MembershipError
+from obole.membership.permissions import write_refusal
+
+log = logging.getLogger("obole.api")
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def error(status: int, message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+def _read_body(request: HttpRequest) -> dict:
+    length = request.META.get("CONTENT_LENGTH") or "0"
+    try:
+        body = request.body
+    except RequestDataTooBig:
+        raise ApiError(413, "The request body is too large.") from None
+    if not body or length == "0":
+        return request.GET.dict()
+    content_type = request.content_type or ""
+    if content_type == "application/json":
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            raise ApiError(400, "The request body is not valid JSON.") from None
+        if not isinstance(data, dict):
+            raise ApiError(400, "The request body must be a JSON object.")
+        return data
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        try:
+            return {**request.GET.dict(), **request.POST.dict()}
+        except RequestDataTooBig:
+            raise ApiError(413, "The request body is too large.") from None
+    raise ApiError(415, "Send the request body as JSON or as a form.")
+
+
+def validation_message(exc: pydantic.ValidationError) -> str:
+    """'exp_month: Input should be a valid integer' — the first problem, named by field."""
+    first = exc.errors(include_url=False, include_input=False)[0]
+    field = ".".join(str(part) for part in first["loc"])
+    message = first["msg"]
+    if first["type"] == "missing":
+        message = "is required"
+    return f"{field}: {message}" if field else message
+
+
+def endpoint(
+    methods: tuple[str, ...] = ("GET",),
+    *,
+    scope: str | None = None,
+    write: bool = False,
+) -> Callable:
+    """Wrap an API view. `scope` requires a token with that scope; `write` also
+    requires the account to have write rights (402 otherwise)."""
+
+    def decorate(view: Callable) -> Callable:
+        @csrf_exempt
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+            if request.method not in methods:
+                response = error(405, f"Use {' or '.join(methods)} for this endpoint.")
+                response["Allow"] = ", ".join(methods)
+                return response
+            try:
+                request.data = _read_body(request)
+                request.account = None
+                raw = bearer_token(request)
+                if raw is not None:
+                    token = find_token(raw)
+                    if token is None:
+                        raise ApiError(401, "The access token is invalid or has expired.")
+                    request.account = token.user
+                    request.token = token
+                if scope is not None:
+                    if request.account is None:
+                        raise ApiError(401, "This endpoint needs an access token.")
+                    if not grants(request.token.scope, scope):
+                        raise ApiError(403, "This action is outside the authorized scopes.")
+                if write:
+                    refusal = write_refusal(request.account)
+                    if refusal is not None:
+                        page = request.build_absolute_uri(reverse("membership"))
+                        raise ApiError(402, f"{refusal} Pay for your membership at {page}")
+                return view(request, *args, **kwargs)
+            except ApiError as exc:
+                return error(exc.status, exc.message)
+            except MembershipError as exc:
+                return error(exc.status, exc.message)
+            except pydantic.ValidationError as exc:
+                return error(422, validation_message(exc))
+
+        return wrapper
+
+    return decorate

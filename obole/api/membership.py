@@ -1,0 +1,49 @@
+"""Obole's membership endpoints, /api/obole/v1/membership (DESIGN, "Mastodon client API")."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, JsonResponse
+from django.utils import timezone
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+
+from obole.api.endpoints import endpoint
+from obole.membership import services
+from obole.membership.models import Membership
+from obole.membership.providers import get_provider
+
+
+def _membership(account_id: int) -> JsonResponse:
+    membership = Membership.objects.select_related("account", "payment_method").get(pk=account_id)
+    return JsonResponse(membership.to_dict())
+
+
+@endpoint(("GET",), scope="read:accounts")
+def show(request: HttpRequest) -> JsonResponse:
+    return _membership(request.account.pk)
+
+
+@sensitive_post_parameters("card_number", "cvc")
+@sensitive_variables("source")
+@endpoint(("POST",), scope="write:accounts")
+def payment_method(request: HttpRequest) -> JsonResponse:
+    source = get_provider().attach_schema.model_validate(request.data)
+    services.pay(request.account, source, now=timezone.now())
+    return _membership(request.account.pk)
+
+
+@endpoint(("POST",), scope="write:accounts")
+def cancel(request: HttpRequest) -> JsonResponse:
+    services.cancel(request.account, now=timezone.now())
+    return _membership(request.account.pk)
+
+
+@endpoint(("POST",), scope="write:accounts")
+def resume(request: HttpRequest) -> JsonResponse:
+    services.resume(request.account, now=timezone.now())
+    return _membership(request.account.pk)
+
+
+@endpoint(("GET",), scope="read:accounts")
+def ledger(request: HttpRequest) -> JsonResponse:
+    entries = request.account.ledger_entries.order_by("-id")[:100]
+    return JsonResponse([entry.to_dict() for entry in entries], safe=False)

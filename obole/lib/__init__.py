@@ -1,0 +1,1 @@
+"""Django-free helpers, each with tests of its own."""

@@ -1,0 +1,1 @@
+"""Paid membership: plans, payment methods, providers, the ledger and renewal."""

@@ -1,0 +1,95 @@
+"""Card numbers: checked, fingerprinted and forgotten.
+
+The server never keeps a card number or a CVC. What it keeps is a keyed HMAC
+of the number (the fingerprint, so the same card is recognised across
+accounts without being recoverable), the brand, the last four digits, the
+expiry and the funding type.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+
+# Leading digits → brand, longest prefix first is not needed: ranges do not overlap.
+_BRANDS = (
+    ("amex", ("34", "37")),
+    ("diners", ("36", "300", "301", "302", "303", "304", "305", "38")),
+    ("discover", ("6011", "64", "65")),
+    ("jcb", ("35",)),
+    ("unionpay", ("62",)),
+    ("mastercard", ("51", "52", "53", "54", "55", "22", "23", "24", "25", "26", "27")),
+    ("visa", ("4",)),
+)
+
+
+class CardError(ValueError):
+    """The card details are malformed; the message says what to fix."""
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message)
+        self.field = field
+
+
+def normalize_number(number: str) -> str:
+    return "".join(ch for ch in number if ch not in " -")
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value *= 2
+            if value > 9:
+                value -= 9
+        total += value
+    return total % 10 == 0
+
+
+def brand_of(digits: str) -> str:
+    for brand, prefixes in _BRANDS:
+        if digits.startswith(prefixes):
+            return brand
+    return "unknown"
+
+
+def fingerprint(digits: str) -> str:
+    return hmac.new(settings.OBOLE_FINGERPRINT_KEY.encode(), digits.encode(), hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class CardSummary:
+    """Everything the server may keep about a card."""
+
+    fingerprint: str
+    brand: str
+    last4: str
+    exp_month: int
+    exp_year: int
+    funding: str  # credit, debit, prepaid or unknown
+
+
+def check_card(number: str, exp_month: int, exp_year: int, cvc: str, now: datetime) -> str:
+    """Validate raw card details; return the normalised digits or raise CardError."""
+    digits = normalize_number(number)
+    if not digits.isdigit() or not 12 <= len(digits) <= 19:
+        raise CardError("Your card number must be 12 to 19 digits.", "card_number")
+    if not luhn_valid(digits):
+        raise CardError("Your card number is invalid; please check it.", "card_number")
+    if not 1 <= exp_month <= 12:
+        raise CardError("The expiry month must be between 1 and 12.", "exp_month")
+    if exp_year < 100:
+        exp_year += 2000
+    if (exp_year, exp_month) < (now.year, now.month):
+        raise CardError("Your card has expired.", "exp_year")
+    if exp_year > now.year + 50:
+        raise CardError("The expiry year is too far in the future.", "exp_year")
+    cvc_length = 4 if brand_of(digits) == "amex" else 3
+    if not cvc.isdigit() or len(cvc) != cvc_length:
+        raise CardError(f"The security code (CVC) must be {cvc_length} digits.", "cvc")
+    return digits

@@ -1,0 +1,36 @@
+"""What can go wrong when a member pays, in words the member can act on.
+
+Each error carries the HTTP status the API answers with, so views never
+translate by hand.
+"""
+
+from __future__ import annotations
+
+
+class MembershipError(Exception):
+    status = 422
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class CardRejected(MembershipError):
+    """The card cannot be used: malformed, already used elsewhere, blocklisted, disallowed."""
+
+    status = 422
+
+
+class PaymentDeclined(MembershipError):
+    """The provider declined the card or the charge."""
+
+    status = 402
+
+
+class PaymentInProgress(MembershipError):
+    status = 409
+
+
+class NotAllowed(MembershipError):
+    status = 403

@@ -1,0 +1,187 @@
+"""Invoices: open, claim, charge and record — the exactly-once machinery.
+
+A period is charged exactly once because
+  * there is one Invoice row per (membership, period_start) — a unique constraint;
+  * a run owns an invoice only after a conditional UPDATE moved it to `charging`;
+  * the charge carries the key `obole-invoice-<id>-attempt-<n>`, so sending it
+    again (after a crash, or by a second run reclaiming a stale claim) gets the
+    provider's first answer back instead of a second charge;
+  * the outcome is recorded under row locks, once per attempt, and the ledger
+    refuses a second row for the same provider charge.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Case, F, Q, When
+from django.utils import timezone
+
+from obole.membership import periods, states
+from obole.membership.models import Invoice, LedgerEntry, Membership, PaymentMethod, ledger
+from obole.membership.models import invoice as inv
+from obole.membership.plans import plan_for
+from obole.membership.providers import get_provider
+from obole.membership.providers.base import ChargeResult
+
+log = logging.getLogger("obole.billing")
+
+
+def open_first(membership: Membership, *, now: datetime) -> Invoice:
+    """A claimed invoice for a first period starting now (caller holds the membership lock)."""
+    plan = plan_for(membership.account.country)
+    return Invoice.objects.create(
+        membership=membership,
+        kind=inv.FIRST,
+        period_start=now,
+        period_end=periods.boundary(now, plan.interval, 1),
+        amount=plan.amount,
+        currency=plan.currency,
+        status=inv.CHARGING,
+        attempts=1,
+        claimed_at=timezone.now(),
+        created_at=now,
+    )
+
+
+def claim_open_now(membership: Membership, *, now: datetime) -> Invoice | None:
+    """Claim the open renewal of a past-due membership for an immediate retry."""
+    invoice = Invoice.objects.filter(membership=membership, status=inv.OPEN).order_by("-period_start").first()
+    if invoice is None:
+        return None
+    invoice.status = inv.CHARGING
+    invoice.attempts += 1
+    invoice.claimed_at = timezone.now()
+    invoice.save(update_fields=["status", "attempts", "claimed_at"])
+    return invoice
+
+
+def open_renewal(membership: Membership, *, now: datetime) -> bool:
+    """Open the invoice for the period after paid_until; False if it already exists."""
+    plan = plan_for(membership.account.country)
+    start = membership.paid_until
+    try:
+        with transaction.atomic():
+            Invoice.objects.create(
+                membership=membership,
+                kind=inv.RENEWAL,
+                period_start=start,
+                period_end=periods.next_boundary(membership.anchor or start, plan.interval, start),
+                amount=plan.amount,
+                currency=plan.currency,
+                next_attempt_at=start,
+                created_at=now,
+            )
+    except IntegrityError:
+        return False  # another run opened it first
+    return True
+
+
+def due(now: datetime, reclaim_after: timedelta) -> Q:
+    """Invoices a run may claim: open and due, or claimed by a run that has gone quiet."""
+    stale = timezone.now() - reclaim_after
+    return Q(status=inv.OPEN, next_attempt_at__lte=now) | Q(status=inv.CHARGING, claimed_at__lte=stale)
+
+
+def claim(invoice_id: int, *, now: datetime, reclaim_after: timedelta) -> Invoice | None:
+    """Claim one invoice with a conditional UPDATE; None if another run has it."""
+    claimed = Invoice.objects.filter(due(now, reclaim_after), pk=invoice_id).update(
+        # A fresh claim is a new attempt; reclaiming a stale claim repeats the
+        # same attempt, and so the same idempotency key.
+        attempts=Case(When(status=inv.OPEN, then=F("attempts") + 1), default=F("attempts")),
+        status=inv.CHARGING,
+        claimed_at=timezone.now(),
+    )
+    return Invoice.objects.get(pk=invoice_id) if claimed else None
+
+
+def send_charge(invoice: Invoice) -> ChargeResult:
+    method = PaymentMethod.objects.filter(
+        pk=Membership.objects.filter(pk=invoice.membership_id).values("payment_method")
+    ).first()
+    if method is None:
+        return ChargeResult(provider_ref="", succeeded=False, decline_code="no_payment_method")
+    return get_provider().charge(
+        method.provider_ref,
+        invoice.amount,
+        invoice.currency,
+        idempotency_key=invoice.idempotency_key(),
+    )
+
+
+def record_outcome(invoice_id: int, attempt: int, result: ChargeResult, *, now: datetime) -> Invoice:
+    """Record what the provider answered for attempt `attempt`, once."""
+    membership_id = Invoice.objects.values_list("membership_id", flat=True).get(pk=invoice_id)
+    with transaction.atomic():
+        # Lock order everywhere: membership, then invoice.
+        membership = Membership.objects.select_for_update().select_related("account").get(pk=membership_id)
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        if invoice.status != inv.CHARGING or invoice.attempts != attempt:
+            return invoice  # already recorded by whoever sent the same key
+        if result.succeeded:
+            _record_paid(membership, invoice, result, now=now)
+        else:
+            _record_failed(membership, invoice, result, now=now)
+        invoice.save()
+    return invoice
+
+
+def _record_paid(membership: Membership, invoice: Invoice, result: ChargeResult, *, now: datetime) -> None:
+    LedgerEntry.objects.get_or_create(
+        provider=get_provider().name,
+        provider_ref=result.provider_ref,
+        defaults={
+            "account_id": membership.pk,
+            "invoice": invoice,
+            "kind": ledger.CHARGE,
+            "amount": invoice.amount,
+            "currency": invoice.currency,
+            "memo": f"{invoice.kind} {invoice.period_start:%Y-%m-%d} to {invoice.period_end:%Y-%m-%d}",
+            "created_at": now,
+        },
+    )
+    invoice.status = inv.PAID
+    invoice.paid_at = now
+    invoice.next_attempt_at = None
+    invoice.last_error = ""
+    paid_until = max(filter(None, (membership.paid_until, invoice.period_end)))
+    if membership.state in states.TRANSITIONS["activate"].sources:
+        membership.activate(anchor=invoice.period_start, paid_until=invoice.period_end, now=now)
+    elif membership.state in states.TRANSITIONS["renew"].sources:
+        membership.renew(paid_until=paid_until, now=now)
+    else:
+        # Canceled or banned while the charge was in flight: the money was taken,
+        # so the period it paid for is granted; the state stays as the member or
+        # a moderator set it.
+        membership.paid_until = paid_until
+        membership.save(update_fields=["paid_until"])
+        log.warning("membership %s: charge landed while %s", membership.pk, membership.state)
+    log.info("invoice %s paid: %s %s", invoice.pk, invoice.amount, invoice.currency)
+
+
+def _record_failed(membership: Membership, invoice: Invoice, result: ChargeResult, *, now: datetime) -> None:
+    invoice.last_error = result.decline_code
+    log.info("invoice %s attempt %s failed: %s", invoice.pk, invoice.attempts, result.decline_code)
+    if invoice.kind == inv.FIRST:
+        # A card that failed its first charge is let go, so it does not count
+        # against the per-card cap for an account that never paid.
+        invoice.status = inv.FAILED
+        if membership.payment_method_id:
+            PaymentMethod.objects.filter(pk=membership.payment_method_id).update(detached_at=now)
+            membership.payment_method = None
+            membership.save(update_fields=["payment_method"])
+        return
+    retry_days = settings.OBOLE_DUNNING_RETRY_DAYS
+    if membership.state == states.ACTIVE:
+        membership.mark_past_due(now=now, reason=result.decline_code)
+    if invoice.attempts <= len(retry_days):
+        invoice.status = inv.OPEN
+        invoice.next_attempt_at = invoice.period_start + timedelta(days=retry_days[invoice.attempts - 1])
+    else:
+        invoice.status = inv.FAILED
+        invoice.next_attempt_at = None
+        if membership.state == states.PAST_DUE:
+            membership.lapse(now=now, reason=f"renewal failed {invoice.attempts} times")

@@ -1,0 +1,37 @@
+"""Billing periods.
+
+Periods are counted from the membership's anchor (the moment of the first
+payment) so month lengths do not drift: an anchor on 31 January renews on
+28 February, 31 March, 30 April — never creeping to the 28th forever.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
+
+_STEP = {
+    "day": relativedelta(days=1),
+    "week": relativedelta(weeks=1),
+    "month": relativedelta(months=1),
+    "year": relativedelta(years=1),
+}
+
+
+def boundary(anchor: datetime, interval: str, index: int) -> datetime:
+    """The start of period number `index` (0 is the first)."""
+    return anchor + _STEP[interval] * index
+
+
+def next_boundary(anchor: datetime, interval: str, after: datetime) -> datetime:
+    """The first period boundary strictly after `after`."""
+    step = _STEP[interval]
+    # Estimate the index from the average length of a step, then correct.
+    average = (anchor + step * 12 - anchor) / 12
+    index = max(1, int((after - anchor) / average))
+    while index > 1 and anchor + step * (index - 1) > after:
+        index -= 1
+    while anchor + step * index <= after:
+        index += 1
+    return anchor + step * index

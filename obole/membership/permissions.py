@@ -1,0 +1,47 @@
+"""The one write-permission check (DESIGN rule 2).
+
+Everything that others see — post, reply, repost, like, follow, mention —
+calls `can_write` (or `write_refusal` for the reason), on the API and the web
+alike. Reading, searching, managing the account and billing, and exporting
+data never do.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from obole.accounts.models import Account
+from obole.membership import states
+
+
+def write_refusal(account: Account, now: datetime | None = None) -> str | None:
+    """Why `account` may not write right now, in the member's terms; None if it may."""
+    if not account.is_active:
+        return "This account is disabled."
+    if settings.OBOLE_EMAIL_CONFIRMATION and account.email_confirmed_at is None:
+        return "Confirm your email address to start posting."
+    membership = account.membership
+    now = now or timezone.now()
+    state = membership.state
+    if state == states.ACTIVE:
+        return None
+    if state == states.CANCELED and membership.paid_until and now < membership.paid_until:
+        return None
+    if state == states.PAST_DUE and membership.paid_until:
+        if now < membership.paid_until + timedelta(days=settings.OBOLE_GRACE_DAYS):
+            return None
+        return "Your last payment failed and the grace period is over. Update your card to keep posting."
+    return {
+        states.PENDING_PAYMENT: "Your account is read-only until your membership is paid.",
+        states.LAPSED: "Your membership lapsed after failed payments. Pay again to keep posting.",
+        states.CANCELED: "Your membership has ended. Pay again to keep posting.",
+        states.EXPIRED: "Your membership has ended. Pay again to keep posting.",
+        states.BANNED: "This account is banned.",
+    }.get(state, "Your account is read-only.")
+
+
+def can_write(account: Account, now: datetime | None = None) -> bool:
+    return write_refusal(account, now) is None

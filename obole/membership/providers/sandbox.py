@@ -1,0 +1,197 @@
+"""The sandbox provider: no network, Stripe's public test cards.
+
+The same numbers behave as they do in Stripe's test mode:
+
+    4242 4242 4242 4242   visa, succeeds            4000 0000 0000 0002  declined (generic)
+    4000 0566 5566 5556   visa debit                4000 0000 0000 9995  declined: insufficient funds
+    5555 5555 5555 4444   mastercard                4000 0000 0000 9987  declined: lost card
+    5105 1051 0510 5100   mastercard, prepaid       4000 0000 0000 9979  declined: stolen card
+    3782 822463 10005     amex                      4000 0000 0000 0069  declined: expired card
+    6011 1111 1111 1117   discover                  4000 0000 0000 0127  declined: incorrect CVC
+                                                    4000 0000 0000 0119  declined: processing error
+    4000 0000 0000 0341   attaches, but every charge fails (card_declined)
+
+Any other number that passes the Luhn check behaves like 4242…: a credit card
+that succeeds, so a simulated farm can bring as many distinct cards as it
+likes. Numbers failing Luhn, past expiry dates and malformed CVCs are refused.
+
+Webhooks are signed like Stripe's: header `Obole-Sandbox-Signature:
+t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with
+OBOLE_SANDBOX_WEBHOOK_SECRET, accepted for five minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from collections.abc import Mapping
+from datetime import datetime
+
+import pydantic
+from django.conf import settings
+from django.db import IntegrityError
+
+from obole.membership.cards import CardSummary, brand_of, check_card, fingerprint
+from obole.membership.models import SandboxCharge, SandboxPaymentMethod, SandboxRefund
+from obole.membership.providers.base import (
+    DISPUTE_CREATED,
+    AttachDeclined,
+    AttachedMethod,
+    ChargeResult,
+    ProviderEvent,
+    RefundResult,
+    WebhookError,
+    decline_message,
+)
+
+SIGNATURE_HEADER = "Obole-Sandbox-Signature"
+WEBHOOK_TOLERANCE_SECONDS = 300
+
+# Declined when attached, as Stripe declines them when saved to a customer.
+_DECLINED_ON_ATTACH = {
+    "4000000000000002": "generic_decline",
+    "4000000000009995": "insufficient_funds",
+    "4000000000009987": "lost_card",
+    "4000000000009979": "stolen_card",
+    "4000000000000069": "expired_card",
+    "4000000000000127": "incorrect_cvc",
+    "4000000000000119": "processing_error",
+}
+_FAILS_ON_CHARGE = {"4000000000000341": "card_declined"}
+_FUNDING = {
+    "5105105105105100": "prepaid",
+    "4000056655665556": "debit",
+    "5200828282828210": "debit",
+}
+
+
+class SandboxCard(pydantic.BaseModel):
+    """What a client sends to pay with the sandbox provider."""
+
+    model_config = pydantic.ConfigDict(extra="ignore", hide_input_in_errors=True)
+
+    card_number: str = pydantic.Field(max_length=40)
+    exp_month: int
+    exp_year: int
+    cvc: str = pydantic.Field(max_length=8)
+
+
+class SandboxProvider:
+    name = "sandbox"
+    attach_schema = SandboxCard
+
+    def attach(self, source: SandboxCard, *, now: datetime) -> AttachedMethod:
+        digits = check_card(source.card_number, source.exp_month, source.exp_year, source.cvc, now)
+        if digits in _DECLINED_ON_ATTACH:
+            code = _DECLINED_ON_ATTACH[digits]
+            raise AttachDeclined(decline_message(code), code)
+        ref = f"pm_sandbox_{secrets.token_hex(12)}"
+        SandboxPaymentMethod.objects.create(ref=ref, charge_outcome=_FAILS_ON_CHARGE.get(digits, "succeeded"))
+        exp_year = source.exp_year + 2000 if source.exp_year < 100 else source.exp_year
+        summary = CardSummary(
+            fingerprint=fingerprint(digits),
+            brand=brand_of(digits),
+            last4=digits[-4:],
+            exp_month=source.exp_month,
+            exp_year=exp_year,
+            funding=_FUNDING.get(digits, "credit"),
+        )
+        return AttachedMethod(provider_ref=ref, card=summary)
+
+    def charge(self, method_ref: str, amount: int, currency: str, *, idempotency_key: str) -> ChargeResult:
+        existing = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            if settings.OBOLE_SANDBOX_LATENCY_MS:
+                time.sleep(settings.OBOLE_SANDBOX_LATENCY_MS / 1000)
+            method = SandboxPaymentMethod.objects.filter(ref=method_ref).first()
+            outcome = method.charge_outcome if method else "no_payment_method"
+            try:
+                existing = SandboxCharge.objects.create(
+                    ref=f"ch_sandbox_{secrets.token_hex(12)}",
+                    idempotency_key=idempotency_key,
+                    payment_method_ref=method_ref,
+                    amount=amount,
+                    currency=currency,
+                    outcome=outcome,
+                )
+            except IntegrityError:
+                # Another process sent the same key at the same moment: same answer.
+                existing = SandboxCharge.objects.get(idempotency_key=idempotency_key)
+        return ChargeResult(
+            provider_ref=existing.ref,
+            succeeded=existing.outcome == "succeeded",
+            decline_code="" if existing.outcome == "succeeded" else existing.outcome,
+        )
+
+    def refund(self, charge_ref: str, amount: int, *, idempotency_key: str) -> RefundResult:
+        existing = SandboxRefund.objects.filter(idempotency_key=idempotency_key).first()
+        if existing is None:
+            charge = SandboxCharge.objects.get(ref=charge_ref)
+            existing, _ = SandboxRefund.objects.get_or_create(
+                idempotency_key=idempotency_key,
+                defaults={
+                    "ref": f"re_sandbox_{secrets.token_hex(12)}",
+                    "charge": charge,
+                    "amount": amount,
+                },
+            )
+        return RefundResult(provider_ref=existing.ref, amount=existing.amount)
+
+    # --- webhooks ---------------------------------------------------------
+
+    def sign(self, body: bytes, timestamp: int | None = None) -> str:
+        """The signature header value for `body`, as the sandbox's servers would send it."""
+        stamp = int(time.time()) if timestamp is None else timestamp
+        digest = hmac.new(
+            settings.OBOLE_SANDBOX_WEBHOOK_SECRET.encode(),
+            f"{stamp}.".encode() + body,
+            hashlib.sha256,
+        ).hexdigest()
+        return f"t={stamp},v1={digest}"
+
+    def event_body(self, event_type: str, charge_ref: str, amount: int, object_ref: str = "") -> bytes:
+        prefix = "dp" if event_type == DISPUTE_CREATED else "re"
+        event = {
+            "id": f"evt_sandbox_{secrets.token_hex(12)}",
+            "type": event_type,
+            "data": {
+                "object": {
+                    "id": object_ref or f"{prefix}_sandbox_{secrets.token_hex(12)}",
+                    "charge": charge_ref,
+                    "amount": amount,
+                }
+            },
+        }
+        return json.dumps(event).encode()
+
+    def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
+        if not settings.OBOLE_SANDBOX_WEBHOOK_SECRET:
+            raise WebhookError("Sandbox webhooks are not configured on this server.")
+        header = headers.get(SIGNATURE_HEADER, "")
+        try:
+            parts = dict(item.split("=", 1) for item in header.split(","))
+            stamp = int(parts["t"])
+            signature = parts["v1"]
+        except (KeyError, ValueError):
+            raise WebhookError(f"Missing or malformed {SIGNATURE_HEADER} header.") from None
+        expected = self.sign(body, stamp).split("v1=", 1)[1]
+        if not hmac.compare_digest(expected, signature):
+            raise WebhookError("The webhook signature does not match.")
+        if abs(time.time() - stamp) > WEBHOOK_TOLERANCE_SECONDS:
+            raise WebhookError("The webhook is too old (or from the future); refusing a replay.")
+        try:
+            event = json.loads(body)
+            payload = event["data"]["object"]
+            return ProviderEvent(
+                id=str(event["id"]),
+                type=str(event["type"]),
+                charge_ref=str(payload["charge"]),
+                object_ref=str(payload["id"]),
+                amount=int(payload.get("amount", 0)),
+                data=event,
+            )
+        except (ValueError, KeyError, TypeError):
+            raise WebhookError("The webhook body is not a valid event.") from None

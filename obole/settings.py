@@ -1,0 +1,263 @@
+"""The one settings module. Every knob is an OBOLE_* environment variable.
+
+The embedded default needs none of them: SQLite in the data directory, the
+sandbox payment provider, generated secrets kept in the data directory.
+`OBOLE_PRODUCTION=true` switches to the strict posture: secrets must come from
+the environment, cookies are secure, and the server refuses to start otherwise.
+A malformed value stops start-up with a message that names the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+from obole.lib.env import (
+    ConfigError,
+    env_bool,
+    env_choice,
+    env_int,
+    env_int_list,
+    env_list,
+    env_str,
+)
+from obole.lib.money import parse_amount, valid_currency
+
+PRODUCTION = env_bool("OBOLE_PRODUCTION", False)
+DEBUG = env_bool("OBOLE_DEBUG", False)
+if PRODUCTION and DEBUG:
+    raise ConfigError("OBOLE_DEBUG must be off when OBOLE_PRODUCTION is on")
+
+DATA_DIR = Path(
+    env_str(
+        "OBOLE_DATA_DIR",
+        str(Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local/share") / "obole"),
+    )
+).expanduser()
+
+
+def _persistent_secret(variable: str, filename: str) -> str:
+    """A secret from the environment; in the embedded default, generated once and kept."""
+    value = env_str(variable)
+    if value:
+        if len(value) < 32:
+            raise ConfigError(f"{variable} must be at least 32 characters long")
+        return value
+    if PRODUCTION:
+        raise ConfigError(f"{variable} must be set when OBOLE_PRODUCTION is on")
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    path = DATA_DIR / filename
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    value = secrets.token_urlsafe(48)
+    # Create with 0600 from the start; never widen an existing file's permissions.
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
+SECRET_KEY = _persistent_secret("OBOLE_SECRET_KEY", "secret_key")
+# Keys the HMAC of card numbers. Separate from SECRET_KEY so that rotating the
+# session secret does not forget which cards are already in use or blocklisted.
+OBOLE_FINGERPRINT_KEY = _persistent_secret("OBOLE_FINGERPRINT_KEY", "fingerprint_key")
+
+ALLOWED_HOSTS = env_list("OBOLE_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "[::1]"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    raise ConfigError("OBOLE_ALLOWED_HOSTS must name the server's host names in production")
+CSRF_TRUSTED_ORIGINS = env_list("OBOLE_CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "oauth2_provider",
+    "obole.accounts",
+    "obole.membership",
+    "obole.api",
+    "obole.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "obole.urls"
+WSGI_APPLICATION = "obole.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "obole.web.context.obole",
+            ],
+        },
+    },
+]
+
+# --- Storage ---------------------------------------------------------------
+
+DATABASE_URL = env_str("OBOLE_DATABASE_URL", f"sqlite:///{DATA_DIR / 'obole.sqlite3'}")
+try:
+    _database = dj_database_url.parse(DATABASE_URL, conn_max_age=600, conn_health_checks=True)
+except Exception as error:  # dj-database-url raises several types for bad URLs
+    raise ConfigError(
+        f"OBOLE_DATABASE_URL must look like sqlite:///path or postgres://user@host/db ({error})"
+    ) from None
+if _database["ENGINE"] == "django.db.backends.sqlite3":
+    _database["CONN_MAX_AGE"] = 0 if _database["NAME"] == ":memory:" else 600
+    _database["OPTIONS"] = {
+        # IMMEDIATE takes the write lock when a transaction starts, so two
+        # writers queue on busy_timeout instead of failing with "database is locked"
+        # half-way through; WAL lets readers carry on while one process writes.
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    if _database["NAME"] != ":memory:":
+        Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        _database["TEST"] = {"NAME": str(Path(_database["NAME"]).with_name("test-obole.sqlite3"))}
+elif _database["ENGINE"] not in ("django.db.backends.postgresql",):
+    raise ConfigError("OBOLE_DATABASE_URL must be a sqlite:// or postgres:// URL")
+DATABASES = {"default": _database}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Accounts and sessions ---------------------------------------------------
+
+AUTH_USER_MODEL = "accounts.Account"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "membership"
+LOGOUT_REDIRECT_URL = "landing"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+OBOLE_REGISTRATION_OPEN = env_bool("OBOLE_REGISTRATION_OPEN", True)
+OBOLE_EMAIL_CONFIRMATION = env_bool("OBOLE_EMAIL_CONFIRMATION", False)
+DEFAULT_FROM_EMAIL = env_str("OBOLE_EMAIL_FROM", "Obole <noreply@localhost>")
+_smtp = env_str("OBOLE_SMTP_URL")
+if _smtp:
+    from urllib.parse import unquote, urlsplit
+
+    _parts = urlsplit(_smtp)
+    if _parts.scheme not in ("smtp", "smtps") or not _parts.hostname:
+        raise ConfigError("OBOLE_SMTP_URL must look like smtp://user:password@host:587")
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_HOST = _parts.hostname
+    EMAIL_PORT = _parts.port or (465 if _parts.scheme == "smtps" else 587)
+    EMAIL_HOST_USER = unquote(_parts.username or "")
+    EMAIL_HOST_PASSWORD = unquote(_parts.password or "")
+    EMAIL_USE_SSL = _parts.scheme == "smtps"
+    EMAIL_USE_TLS = _parts.scheme == "smtp" and EMAIL_PORT == 587
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+SESSION_COOKIE_SECURE = PRODUCTION
+CSRF_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if PRODUCTION:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = env_int("OBOLE_HSTS_SECONDS", 31_536_000, minimum=0)
+
+# API bodies are small JSON or form documents; anything bigger is refused with 413.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OBOLE_MAX_BODY_BYTES", 1_048_576, minimum=1024)
+
+OAUTH2_PROVIDER = {
+    "SCOPES": {
+        "read": "Read your account, posts and timelines",
+        "write": "Post and change things on your behalf",
+        "follow": "Follow, block and mute accounts",
+        "push": "Receive push notifications",
+    },
+    "DEFAULT_SCOPES": ["read"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OBOLE_TOKEN_LIFETIME_SECONDS", 60 * 60 * 24 * 365, minimum=60),
+    # Keep only a checksum of each token at rest (RFC 9700), never the token itself.
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "PKCE_REQUIRED": False,
+}
+
+# --- Membership and billing ---------------------------------------------------
+
+OBOLE_PAYMENT_PROVIDER = env_choice("OBOLE_PAYMENT_PROVIDER", "sandbox", ("sandbox",))
+OBOLE_FEE_CURRENCY = env_str("OBOLE_FEE_CURRENCY", "USD").upper()
+if not valid_currency(OBOLE_FEE_CURRENCY):
+    raise ConfigError(
+        f"OBOLE_FEE_CURRENCY must be a three-letter code such as USD, not {OBOLE_FEE_CURRENCY!r}"
+    )
+try:
+    OBOLE_FEE_AMOUNT = parse_amount(env_str("OBOLE_FEE_AMOUNT", "3.00"), OBOLE_FEE_CURRENCY)
+except ValueError as error:
+    raise ConfigError(f"OBOLE_FEE_AMOUNT must be an amount such as 3.00: {error}") from None
+if OBOLE_FEE_AMOUNT <= 0:
+    raise ConfigError("OBOLE_FEE_AMOUNT must be more than zero")
+OBOLE_FEE_INTERVAL = env_choice("OBOLE_FEE_INTERVAL", "month", ("day", "week", "month", "year"))
+# Per-country prices, e.g. "GB=2.50 GBP; IN=99 INR; JP=450 JPY". Parsed in membership.plans.
+OBOLE_FEE_BY_COUNTRY = env_str("OBOLE_FEE_BY_COUNTRY")
+OBOLE_ACCOUNTS_PER_CARD = env_int("OBOLE_ACCOUNTS_PER_CARD", 1, minimum=1)
+# Days after a period ends on which a failed renewal is tried again; after the
+# last one fails the membership lapses to read-only.
+OBOLE_DUNNING_RETRY_DAYS = env_int_list("OBOLE_DUNNING_RETRY_DAYS", [1, 3, 5])
+if sorted(set(OBOLE_DUNNING_RETRY_DAYS)) != OBOLE_DUNNING_RETRY_DAYS or 0 in OBOLE_DUNNING_RETRY_DAYS:
+    raise ConfigError("OBOLE_DUNNING_RETRY_DAYS must be increasing day numbers above 0, such as 1,3,5")
+# How long a past-due member may still write after the period ended.
+OBOLE_GRACE_DAYS = env_int("OBOLE_GRACE_DAYS", 7, minimum=0)
+OBOLE_PREPAID_CARDS = env_choice("OBOLE_PREPAID_CARDS", "allow", ("allow", "deny"))
+OBOLE_SANDBOX_WEBHOOK_SECRET = env_str(
+    "OBOLE_SANDBOX_WEBHOOK_SECRET", "" if PRODUCTION else f"whsec_{SECRET_KEY[:32]}"
+)
+# Pretend network latency of the sandbox provider, for realistic billing benchmarks.
+OBOLE_SANDBOX_LATENCY_MS = env_int("OBOLE_SANDBOX_LATENCY_MS", 0, minimum=0, maximum=60_000)
+
+# --- The rest ---------------------------------------------------------------
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = DATA_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+# Collected at `obole serve`; tests and DEBUG read straight from the apps.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("OBOLE_LOG_LEVEL", "INFO").upper()},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

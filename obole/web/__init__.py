@@ -1,0 +1,1 @@
+"""Web pages, and the `serve` command that runs them."""

@@ -1,0 +1,49 @@
+"""`obole serve`: migrate, collect static files, and run Granian (WSGI)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from obole.lib.env import env_bool
+
+
+class Command(BaseCommand):
+    help = "Run the Obole web server (Granian) after applying migrations."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--workers", type=int, default=1, help="web worker processes")
+        parser.add_argument("--threads", type=int, default=4, help="threads per worker for blocking I/O")
+        parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+
+    def handle(
+        self, *args, host: str, port: int, workers: int, threads: int, no_migrate: bool, **options
+    ) -> None:
+        from granian import Granian
+        from granian.constants import Interfaces
+
+        if not no_migrate and env_bool("OBOLE_AUTO_MIGRATE", True):
+            call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        database = settings.DATABASES["default"]
+        where = (
+            database["NAME"] if "sqlite" in database["ENGINE"] else f"{database['HOST']}/{database['NAME']}"
+        )
+        self.stdout.write(
+            f"Obole on http://{host}:{port}/  (database {where}; payments: {settings.OBOLE_PAYMENT_PROVIDER};"
+            f" data directory {settings.DATA_DIR})"
+        )
+        self.stdout.flush()
+        Granian(
+            "obole.wsgi:application",
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=workers,
+            blocking_threads=threads,
+            backpressure=threads,
+            log_access=env_bool("OBOLE_ACCESS_LOG", False),
+        ).serve()

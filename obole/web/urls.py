@@ -1,0 +1,15 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from obole.web import views
+
+urlpatterns = [
+    path("", views.landing, name="landing"),
+    path("auth/sign_up", views.sign_up, name="sign-up"),
+    path("auth/sign_in", auth_views.LoginView.as_view(), name="login"),
+    path("auth/sign_out", auth_views.LogoutView.as_view(), name="logout"),
+    path("auth/confirm/<str:uid>/<str:token>", views.confirm_email, name="confirm-email"),
+    path("membership", views.membership, name="membership"),
+    path("membership/cancel", views.cancel, name="membership-cancel"),
+    path("membership/resume", views.resume, name="membership-resume"),
+]

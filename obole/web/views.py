@@ -1,0 +1,161 @@
+"""Pages: landing, sign-up, email confirmation, membership."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_POST
+
+from obole.accounts.models import Account
+from obole.accounts.services import create_account
+from obole.membership import services
+from obole.membership.errors import MembershipError
+from obole.membership.models import Membership
+from obole.membership.permissions import write_refusal
+from obole.membership.providers import get_provider
+from obole.web.forms import CardForm, SignUpForm
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("membership")
+    return render(request, "web/landing.html", {"members": Membership.objects.filter(state="active").count()})
+
+
+@sensitive_post_parameters("password")
+def sign_up(request: HttpRequest) -> HttpResponse:
+    if not settings.OBOLE_REGISTRATION_OPEN:
+        return render(request, "web/closed.html", status=403)
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = create_account(data["username"], data["password"], data["email"])
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                for message in errors:
+                    form.add_error(field if field in form.fields else None, message)
+        else:
+            login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+            if settings.OBOLE_EMAIL_CONFIRMATION:
+                _send_confirmation(request, account)
+            return redirect("membership")
+    return render(request, "web/sign_up.html", {"form": form})
+
+
+def _send_confirmation(request: HttpRequest, account: Account) -> None:
+    uid = urlsafe_base64_encode(str(account.pk).encode())
+    token = default_token_generator.make_token(account)
+    link = request.build_absolute_uri(reverse("confirm-email", args=[uid, token]))
+    send_mail(
+        "Confirm your Obole account",
+        f"Follow this link to confirm your email address:\n\n{link}\n",
+        None,
+        [account.email],
+    )
+
+
+def confirm_email(request: HttpRequest, uid: str, token: str) -> HttpResponse:
+    try:
+        account = Account.objects.get(pk=int(urlsafe_base64_decode(uid).decode()))
+    except (ValueError, Account.DoesNotExist):
+        account = None
+    if account is None or not default_token_generator.check_token(account, token):
+        return render(request, "web/confirm_failed.html", status=400)
+    if account.email_confirmed_at is None:
+        account.email_confirmed_at = timezone.now()
+        account.save(update_fields=["email_confirmed_at"])
+    messages.success(request, "Thank you — your email address is confirmed.")
+    return redirect("membership")
+
+
+@login_required
+@sensitive_post_parameters("card_number", "cvc")
+@sensitive_variables("form")
+def membership(request: HttpRequest) -> HttpResponse:
+    form = CardForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            source = get_provider().attach_schema.model_validate(form.cleaned_data)
+            try:
+                services.pay(request.user, source, now=timezone.now())
+            except MembershipError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+                status = exc.status
+            else:
+                messages.success(request, "Thank you — your membership is active.")
+                return redirect("membership")
+        else:
+            status = 422
+        # Never send the card number or CVC back to the browser.
+        form.data = form.data.copy()
+        form.data["card_number"] = ""
+        form.data["cvc"] = ""
+    current = Membership.objects.select_related("account", "payment_method").get(pk=request.user.pk)
+    context = {
+        "membership": current,
+        "refusal": write_refusal(request.user),
+        "form": form,
+        "ledger": request.user.ledger_entries.order_by("-id")[:24],
+        "grace_ends": services.grace_ends(current),
+    }
+    return render(request, "web/membership.html", context, status=status)
+
+
+@login_required
+@require_POST
+def cancel(request: HttpRequest) -> HttpResponse:
+    try:
+        services.cancel(request.user, now=timezone.now())
+        messages.success(request, "Your membership is canceled; you keep posting until the period ends.")
+    except MembershipError as exc:
+        messages.error(request, exc.message)
+    return redirect("membership")
+
+
+@login_required
+@require_POST
+def resume(request: HttpRequest) -> HttpResponse:
+    try:
+        services.resume(request.user, now=timezone.now())
+        messages.success(request, "Welcome back — your membership renews as before.")
+    except MembershipError as exc:
+        messages.error(request, exc.message)
+    return redirect("membership")
+
+
+# --- errors: JSON under /api/, pages elsewhere ---------------------------------
+
+
+def _error(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    if request.path.startswith(("/api/", "/oauth/")):
+        return JsonResponse({"error": message}, status=status)
+    return render(request, "web/error.html", {"status": status, "message": message}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 400, "The request could not be understood (it may be too large).")
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 403, "You are not allowed to do that.")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error(request, 404, "Record not found")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error(request, 500, "Something went wrong on our side; it has been logged.")
