@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, When
+from django.db.models import Case, F, PositiveSmallIntegerField, Q, When
 from django.utils import timezone
 
 from obole.membership import periods, states
@@ -91,7 +91,11 @@ def claim(invoice_id: int, *, now: datetime, reclaim_after: timedelta) -> Invoic
     claimed = Invoice.objects.filter(due(now, reclaim_after), pk=invoice_id).update(
         # A fresh claim is a new attempt; reclaiming a stale claim repeats the
         # same attempt, and so the same idempotency key.
-        attempts=Case(When(status=inv.OPEN, then=F("attempts") + 1), default=F("attempts")),
+        attempts=Case(
+                When(status=inv.OPEN, then=F("attempts") + 1),
+                default=F("attempts"),
+                output_field=PositiveSmallIntegerField(),
+            ),
         status=inv.CHARGING,
         claimed_at=timezone.now(),
     )
@@ -99,9 +103,7 @@ def claim(invoice_id: int, *, now: datetime, reclaim_after: timedelta) -> Invoic
 
 
 def send_charge(invoice: Invoice) -> ChargeResult:
-    method = PaymentMethod.objects.filter(
-        pk=Membership.objects.filter(pk=invoice.membership_id).values("payment_method")
-    ).first()
+    method = PaymentMethod.objects.filter(current_for__pk=invoice.membership_id).first()
     if method is None:
         return ChargeResult(provider_ref="", succeeded=False, decline_code="no_payment_method")
     return get_provider().charge(

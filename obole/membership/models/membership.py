@@ -30,7 +30,7 @@ class Membership(models.Model):
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
-        related_name="+",
+        related_name="current_for",
     )
     state_changed_at = models.DateTimeField(default=timezone.now)
 

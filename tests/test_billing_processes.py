@@ -1,0 +1,68 @@
+"""Billing runs as real `obole billing run` processes: overlapping, and killed half-way."""
+
+from __future__ import annotations
+
+import signal
+import time
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+
+from obole.membership.models import Invoice, LedgerEntry, SandboxCharge
+from obole.membership.models import invoice as inv
+from tests.conftest import NOW, make_account, obole, subprocess_env
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+
+MEMBERS = 40
+AS_OF = (NOW + timedelta(days=31)).isoformat()
+
+
+@pytest.fixture
+def members():
+    return [make_account(f"payer{i}", paid=True) for i in range(MEMBERS)]
+
+
+def slow_provider_env(latency_ms: int) -> dict[str, str]:
+    env = subprocess_env()
+    env["OBOLE_SANDBOX_LATENCY_MS"] = str(latency_ms)
+    return env
+
+
+def assert_each_renewed_exactly_once(members):
+    renewals = Counter(
+        LedgerEntry.objects.filter(kind="charge", invoice__kind=inv.RENEWAL).values_list("account_id", flat=True)
+    )
+    assert renewals == Counter({m.pk: 1 for m in members})
+    # The provider's own books agree: one charge per member and period, never two.
+    assert SandboxCharge.objects.count() == 2 * len(members)
+    assert Invoice.objects.filter(kind=inv.RENEWAL, status=inv.PAID).count() == len(members)
+
+
+@pytest.mark.parametrize("reclaim_after", ["600", "0"], ids=["partitioned", "racing-for-every-row"])
+def test_two_overlapping_runs_charge_each_period_once(members, reclaim_after):
+    env = slow_provider_env(10)
+    runs = [obole("billing", "run", "--as-of", AS_OF, "--reclaim-after", reclaim_after, env=env) for _ in range(2)]
+    outputs = [run.communicate(timeout=120) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], outputs
+    assert_each_renewed_exactly_once(members)
+
+
+def test_a_run_killed_half_way_and_run_again_charges_each_period_once(members):
+    run = obole("billing", "run", "--as-of", AS_OF, env=slow_provider_env(40))
+    deadline = time.monotonic() + 60
+    while LedgerEntry.objects.filter(invoice__kind=inv.RENEWAL).count() < MEMBERS // 4:
+        assert time.monotonic() < deadline, "the billing run made no progress"
+        assert run.poll() is None, run.communicate()
+        time.sleep(0.05)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    done = LedgerEntry.objects.filter(invoice__kind=inv.RENEWAL).count()
+    assert done < MEMBERS, "the run finished before it could be killed; raise the latency"
+
+    # The run it replaces left at most one claim behind; a rerun takes it over.
+    rerun = obole("billing", "run", "--as-of", AS_OF, "--reclaim-after", "0")
+    out, err = rerun.communicate(timeout=120)
+    assert rerun.returncode == 0, err
+    assert_each_renewed_exactly_once(members)
