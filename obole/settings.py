@@ -202,6 +202,8 @@ OAUTH2_PROVIDER = {
     # Keep only a checksum of each token at rest (RFC 9700), never the token itself.
     "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
     "PKCE_REQUIRED": False,
+    # Mastodon clients (Mastodon.py's log_in among them) still use the password grant.
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": False,
 }
 
 # --- Membership and billing ---------------------------------------------------

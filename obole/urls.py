@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from oauth2_provider import views as oauth_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("oauth/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    # Mastodon's OAuth paths (no trailing slash), served by django-oauth-toolkit.
+    path("oauth/authorize", oauth_views.AuthorizationView.as_view(), name="oauth-authorize"),
+    path("oauth/token", oauth_views.TokenView.as_view(), name="oauth-token"),
+    path("oauth/revoke", oauth_views.RevokeTokenView.as_view(), name="oauth-revoke"),
     path("", include("obole.api.urls")),
     path("", include("obole.web.urls")),
 ]

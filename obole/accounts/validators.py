@@ -7,7 +7,7 @@ import re
 from django.core.exceptions import ValidationError
 
 USERNAME_MAX_LENGTH = 30
-_PATTERN = re.compile(r"^[A-Za-z0-9_]+$")
+_PATTERN = re.compile(r"[A-Za-z0-9_]+")
 
 # Names that would impersonate the server or collide with its paths.
 RESERVED_USERNAMES = frozenset(
@@ -26,7 +26,7 @@ def validate_username(value: str) -> None:
         raise ValidationError(
             f"A username can be at most {USERNAME_MAX_LENGTH} characters long.", code="max_length"
         )
-    if not _PATTERN.match(value):
+    if not _PATTERN.fullmatch(value):  # match() would let "mary\n" through: $ matches before \n
         raise ValidationError("A username may contain only letters, digits and underscores.", code="invalid")
     if value.lower() in RESERVED_USERNAMES:
         raise ValidationError("That username is reserved; please choose another.", code="reserved")

@@ -77,7 +77,9 @@ class CardSummary:
 def check_card(number: str, exp_month: int, exp_year: int, cvc: str, now: datetime) -> str:
     """Validate raw card details; return the normalised digits or raise CardError."""
     digits = normalize_number(number)
-    if not digits.isdigit() or not 12 <= len(digits) <= 19:
+    # isascii(): str.isdigit() also accepts full-width, Arabic-Indic and superscript
+    # digits, which would fingerprint differently from the same card typed in ASCII.
+    if not (digits.isascii() and digits.isdigit()) or not 12 <= len(digits) <= 19:
         raise CardError("Your card number must be 12 to 19 digits.", "card_number")
     if not luhn_valid(digits):
         raise CardError("Your card number is invalid; please check it.", "card_number")
@@ -90,6 +92,6 @@ def check_card(number: str, exp_month: int, exp_year: int, cvc: str, now: dateti
     if exp_year > now.year + 50:
         raise CardError("The expiry year is too far in the future.", "exp_year")
     cvc_length = 4 if brand_of(digits) == "amex" else 3
-    if not cvc.isdigit() or len(cvc) != cvc_length:
+    if not (cvc.isascii() and cvc.isdigit()) or len(cvc) != cvc_length:
         raise CardError(f"The security code (CVC) must be {cvc_length} digits.", "cvc")
     return digits

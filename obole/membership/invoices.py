@@ -21,6 +21,7 @@ from django.db.models import Case, F, PositiveSmallIntegerField, Q, When
 from django.utils import timezone
 
 from obole.membership import periods, states
+from obole.membership.errors import PaymentInProgress
 from obole.membership.models import Invoice, LedgerEntry, Membership, PaymentMethod, ledger
 from obole.membership.models import invoice as inv
 from obole.membership.plans import plan_for
@@ -31,20 +32,26 @@ log = logging.getLogger("obole.billing")
 
 
 def open_first(membership: Membership, *, now: datetime) -> Invoice:
-    """A claimed invoice for a first period starting now (caller holds the membership lock)."""
+    """A claimed invoice for a first period starting now (caller holds the membership lock).
+
+    A failed first payment at the same moment is tried again as the next attempt
+    of the same invoice, with a new idempotency key.
+    """
     plan = plan_for(membership.account.country)
-    return Invoice.objects.create(
-        membership=membership,
-        kind=inv.FIRST,
-        period_start=now,
-        period_end=periods.boundary(now, plan.interval, 1),
-        amount=plan.amount,
-        currency=plan.currency,
-        status=inv.CHARGING,
-        attempts=1,
-        claimed_at=timezone.now(),
-        created_at=now,
+    invoice = Invoice.objects.filter(membership=membership, period_start=now).first() or Invoice(
+        membership=membership, period_start=now, created_at=now
     )
+    if invoice.status in (inv.PAID, inv.CHARGING):
+        raise PaymentInProgress("A payment for this account is already in progress; try again in a minute.")
+    invoice.kind = inv.FIRST
+    invoice.period_end = periods.boundary(now, plan.interval, 1)
+    invoice.amount = plan.amount
+    invoice.currency = plan.currency
+    invoice.status = inv.CHARGING
+    invoice.attempts += 1
+    invoice.claimed_at = timezone.now()
+    invoice.save()
+    return invoice
 
 
 def claim_open_now(membership: Membership, *, now: datetime) -> Invoice | None:

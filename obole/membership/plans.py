@@ -48,6 +48,8 @@ def parse_country_prices(text: str, interval: str) -> dict[str, Plan]:
             amount = parse_amount(amount_text, currency)
         except ValueError as error:
             raise ConfigError(f"OBOLE_FEE_BY_COUNTRY: {error}") from None
+        if amount <= 0:
+            raise ConfigError(f"OBOLE_FEE_BY_COUNTRY prices must be more than zero, not {entry!r}")
         prices[country.upper()] = Plan(amount, currency, interval)
     return prices
 

@@ -1,0 +1,137 @@
+"""The whole story on a real server: `obole serve` on a fresh data directory, driven over HTTP.
+
+A newcomer signs up, sees the account is read-only, is declined with one card,
+pays with 4242 4242 4242 4242 and becomes active; `obole billing run` twice in
+a row then charges the renewal once.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("obole-e2e")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
+    env["OBOLE_DATA_DIR"] = str(data_dir)
+    if os.environ.get("OBOLE_DATABASE_URL", "").startswith("postgres"):
+        # A database of its own, so the server's migrations do not meet the test database.
+        env["OBOLE_DATABASE_URL"] = _fresh_postgres_database()
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "obole", "serve", "--port", str(port), "--workers", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("the server did not start:\n" + process.stdout.read())
+            time.sleep(0.2)
+    yield base, env
+    process.terminate()
+    process.wait(timeout=20)
+
+
+def _fresh_postgres_database() -> str:
+    import psycopg
+
+    name = f"obole_e2e_{os.getpid()}"
+    admin = os.environ["OBOLE_DATABASE_URL"].rsplit("/", 1)[0]
+    with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{admin}/{name}"
+
+
+class Browser:
+    """Just enough of a browser: cookies, CSRF tokens, forms."""
+
+    def __init__(self, base: str):
+        self.base = base
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with self.opener.open(self.base + path, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+    def submit(self, path: str, fields: dict) -> tuple[int, str]:
+        _, page = self.get(path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        body = urllib.parse.urlencode({"csrfmiddlewaretoken": token, **fields}).encode()
+        request = urllib.request.Request(self.base + path, body, headers={"Referer": self.base + path})
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
+
+
+def test_sign_up_pay_and_renew_once(server):
+    base, env = server
+    browser = Browser(base)
+    status, landing = browser.get("/")
+    assert status == 200 and "3.00 USD" in landing
+    css = re.search(r'href="(/static/[^"]+\.css)"', landing).group(1)
+    assert browser.get(css)[0] == 200
+
+    status, page = browser.submit("/auth/sign_up", {"username": "Newcomer", "password": "a long pass phrase"})
+    assert status == 200 and "read-only" in page and "4242 4242 4242 4242" in page
+
+    card = {"exp_month": "12", "exp_year": str(datetime.now(UTC).year + 3), "cvc": "123"}
+    status, page = browser.submit("/membership", {**card, "card_number": "4000 0000 0000 9995"})
+    assert status == 402 and "Your card was declined: insufficient funds." in page
+
+    status, page = browser.submit("/membership", {**card, "card_number": "4242 4242 4242 4242"})
+    assert status == 200 and "Thank you" in page and "Visa ending 4242" in page
+    assert "read-only" not in page
+
+    # Errors under /api/ are JSON, even for paths that do not exist.
+    status, body = browser.get("/api/obole/v1/nothing-here")
+    assert status == 404 and json.loads(body) == {"error": "Record not found"}
+
+    due = (datetime.now(UTC) + timedelta(days=32)).isoformat()
+    outputs = []
+    for _ in range(2):
+        run = subprocess.run(
+            [sys.executable, "-m", "obole", "billing", "run", "--as-of", due],
+            env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stderr
+        outputs.append(run.stdout)
+    assert "paid 1" in outputs[0]
+    assert "paid 0" in outputs[1] and "invoiced 0" in outputs[1]
+
+    status, page = browser.get("/membership")
+    assert page.count("Charge") == 2  # the first period and one renewal, not two
