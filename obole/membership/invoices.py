@@ -41,8 +41,10 @@ def open_first(membership: Membership, *, now: datetime) -> Invoice:
     invoice = Invoice.objects.filter(membership=membership, period_start=now).first() or Invoice(
         membership=membership, period_start=now, created_at=now
     )
-    if invoice.status in (inv.PAID, inv.CHARGING):
+    if invoice.status == inv.CHARGING:
         raise PaymentInProgress("A payment for this account is already in progress; try again in a minute.")
+    if invoice.status == inv.PAID:
+        raise PaymentInProgress("This period is already paid.")
     invoice.kind = inv.FIRST
     invoice.period_end = periods.boundary(now, plan.interval, 1)
     invoice.amount = plan.amount
