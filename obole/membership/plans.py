@@ -50,6 +50,8 @@ def parse_country_prices(text: str, interval: str) -> dict[str, Plan]:
             raise ConfigError(f"OBOLE_FEE_BY_COUNTRY: {error}") from None
         if amount <= 0:
             raise ConfigError(f"OBOLE_FEE_BY_COUNTRY prices must be more than zero, not {entry!r}")
+        if country.upper() in prices:
+            raise ConfigError(f"OBOLE_FEE_BY_COUNTRY names {country.upper()} twice")
         prices[country.upper()] = Plan(amount, currency, interval)
     return prices
 

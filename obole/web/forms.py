@@ -5,20 +5,23 @@ from obole.accounts.validators import USERNAME_MAX_LENGTH
 
 
 class SignUpForm(forms.Form):
+    """Email is asked for always, and required when confirmation is switched on."""
+
     username = forms.CharField(
         max_length=USERNAME_MAX_LENGTH,
         help_text="Letters, digits and underscores; up to 30 characters.",
         widget=forms.TextInput(attrs={"autocomplete": "username", "autocapitalize": "none"}),
     )
-    email = forms.EmailField(
-        required=settings.OBOLE_EMAIL_CONFIRMATION,
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
-    )
+    email = forms.EmailField(required=False, widget=forms.EmailInput(attrs={"autocomplete": "email"}))
     password = forms.CharField(
         strip=False,
         help_text="At least 8 characters, not a common password.",
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = settings.OBOLE_EMAIL_CONFIRMATION
 
 
 class CardForm(forms.Form):

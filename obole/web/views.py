@@ -6,17 +6,15 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlsafe_base64_decode, urlsafe_base64_encode
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
+from obole.accounts import confirmation
 from obole.accounts.models import Account
 from obole.accounts.services import create_account
 from obole.membership import services
@@ -55,28 +53,27 @@ def sign_up(request: HttpRequest) -> HttpResponse:
 
 
 def _send_confirmation(request: HttpRequest, account: Account) -> None:
-    uid = urlsafe_base64_encode(str(account.pk).encode())
-    token = default_token_generator.make_token(account)
-    link = request.build_absolute_uri(reverse("confirm-email", args=[uid, token]))
-    send_mail(
-        "Confirm your Obole account",
-        f"Follow this link to confirm your email address:\n\n{link}\n",
-        None,
-        [account.email],
-    )
+    link = request.build_absolute_uri(reverse("confirm-email", args=[confirmation.make_token(account)]))
+    confirmation.send_confirmation(account, link)
 
 
-def confirm_email(request: HttpRequest, uid: str, token: str) -> HttpResponse:
-    try:
-        account = Account.objects.get(pk=int(urlsafe_base64_decode(uid).decode()))
-    except (ValueError, Account.DoesNotExist):
-        account = None
-    if account is None or not default_token_generator.check_token(account, token):
+def confirm_email(request: HttpRequest, token: str) -> HttpResponse:
+    account = confirmation.account_for_token(token)
+    if account is None:
         return render(request, "web/confirm_failed.html", status=400)
     if account.email_confirmed_at is None:
         account.email_confirmed_at = timezone.now()
         account.save(update_fields=["email_confirmed_at"])
     messages.success(request, "Thank you — your email address is confirmed.")
+    return redirect("membership")
+
+
+@login_required
+@require_POST
+def resend_confirmation(request: HttpRequest) -> HttpResponse:
+    if request.user.email_confirmed_at is None and request.user.email:
+        _send_confirmation(request, request.user)
+        messages.success(request, f"We sent a new confirmation link to {request.user.email}.")
     return redirect("membership")
 
 
@@ -110,6 +107,7 @@ def membership(request: HttpRequest) -> HttpResponse:
         "form": form,
         "ledger": request.user.ledger_entries.order_by("-id")[:24],
         "grace_ends": services.grace_ends(current),
+        "email_unconfirmed": settings.OBOLE_EMAIL_CONFIRMATION and request.user.email_confirmed_at is None,
     }
     return render(request, "web/membership.html", context, status=status)
 
