@@ -70,9 +70,8 @@ def test_a_membership_months_behind_is_brought_up_to_date_one_period_at_a_time(m
 def test_a_crash_between_charge_and_record_is_repaired_by_the_rerun(member):
     """The provider charged but the run died before recording: the rerun must not charge again."""
     at = renewal_due(member)
-    billing.open_renewals(at)
-    invoice = Invoice.objects.get(kind=inv.RENEWAL)
-    claimed = billing.invoices.claim(invoice.pk, now=at, reclaim_after=timedelta(minutes=10))
+    billing.invoices.open_renewals(at)
+    _, [claimed] = billing.invoices.claim_batch("dead-run", now=at, reclaim_after=timedelta(minutes=10), size=10)
     billing.invoices.send_charge(claimed)  # ...and then the process died.
     assert SandboxCharge.objects.count() == 2
     assert len(charges_of(member)) == 1
@@ -199,10 +198,10 @@ def test_many_members_renew_in_one_run_with_progress(db):
         def start(self, total):
             seen.append(("start", total))
 
-        def advance(self):
-            seen.append("advance")
+        def advance(self, count=1):
+            seen.extend(["advance"] * count)
 
-    report = billing.run(NOW + timedelta(days=31), progress=Recorder())
+    report = billing.run(NOW + timedelta(days=31), progress=Recorder(), batch=5)
     assert report.paid == 12
     assert seen[0] == ("start", 12) and seen.count("advance") == 12
     assert all(len(charges_of(a)) == 2 for a in accounts)

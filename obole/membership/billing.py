@@ -4,10 +4,15 @@
   1. canceled memberships whose period has ended expire;
   2. active memberships whose period has ended get their renewal invoice
      (one per period, by a unique constraint);
-  3. every due invoice is claimed, charged and recorded (see invoices.py).
+  3. due invoices are claimed in batches, charged, and recorded (invoices.py).
 Passes 2 and 3 repeat while they find work, so a membership that is several
 periods behind (billing was not run for a while, or a demo moved the clock)
 is brought up to date in one run.
+
+Provider calls are network calls (a real provider answers in a few hundred
+milliseconds), so the charges of a batch are sent from a small thread pool;
+claiming and recording stay in the run's own thread and transactions. Several
+runs may work side by side, on one machine or many.
 
 `now` may be any moment ("billing as of"), which is how tests and demos move
 the clock. Claims and their expiry use the real clock.
@@ -16,19 +21,22 @@ the clock. Claims and their expiry use the real clock.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from obole.membership import invoices, states
-from obole.membership.models import Invoice, Membership
+from obole.membership.models import Membership
 from obole.membership.models import invoice as inv
 
 log = logging.getLogger("obole.billing")
 
 DEFAULT_RECLAIM_AFTER = timedelta(minutes=10)
+BATCH = 100
 MAX_ROUNDS = 60
 
 
@@ -50,7 +58,7 @@ class Progress:
 
     def start(self, total: int) -> None: ...
 
-    def advance(self) -> None: ...
+    def advance(self, count: int = 1) -> None: ...
 
 
 def run(
@@ -58,43 +66,74 @@ def run(
     *,
     reclaim_after: timedelta = DEFAULT_RECLAIM_AFTER,
     progress: Progress | None = None,
-    after_charge: Callable[[Invoice], None] | None = None,
+    concurrency: int = 8,
+    batch: int = BATCH,
 ) -> Report:
     progress = progress or Progress()
     report = Report()
+    run_id = secrets.token_hex(8)
     report.expired = expire_ended(now)
-    for _ in range(MAX_ROUNDS):
-        report.invoiced += open_renewals(now)
-        due = list(
-            Invoice.objects.filter(invoices.due(now, reclaim_after))
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        if not due:
-            break
-        progress.start(len(due))
-        for invoice_id in due:
-            charge_one(invoice_id, now, reclaim_after, report)
-            if after_charge is not None:
-                after_charge(invoice_id)
-            progress.advance()
+    # Pool threads have connections of their own, which cannot see the rows of
+    # a transaction the caller holds open (as tests do): then charge serially.
+    with _Charger(1 if connection.in_atomic_block else concurrency) as charger:
+        for _ in range(MAX_ROUNDS):
+            report.invoiced += invoices.open_renewals(now)
+            total = inv.Invoice.objects.filter(invoices.due(now, reclaim_after)).count()
+            if not total:
+                break
+            progress.start(total)
+            while True:
+                seen, claimed = invoices.claim_batch(run_id, now=now, reclaim_after=reclaim_after, size=batch)
+                if not seen:
+                    break
+                report.skipped += seen - len(claimed)
+                results = charger.charge(claimed)
+                outcomes = [(i.pk, i.attempts, r) for i, r in zip(claimed, results, strict=True)]
+                for recorded in invoices.record_outcomes(outcomes, now=now):
+                    _count(recorded, report)
+                progress.advance(seen)
     log.info("billing run as of %s: %s", now.isoformat(), report)
     return report
 
 
-def charge_one(invoice_id: int, now: datetime, reclaim_after: timedelta, report: Report) -> None:
-    invoice = invoices.claim(invoice_id, now=now, reclaim_after=reclaim_after)
-    if invoice is None:
-        report.skipped += 1
-        return
-    result = invoices.send_charge(invoice)
-    recorded = invoices.record_outcome(invoice.pk, invoice.attempts, result, now=now)
-    if recorded.status == inv.PAID:
+def _count(invoice: inv.Invoice, report: Report) -> None:
+    if invoice.status == inv.PAID:
         report.paid += 1
     else:
         report.failed += 1
-        if recorded.status == inv.FAILED:
+        if invoice.status == inv.FAILED:
             report.lapsed += 1
+
+
+class _Charger:
+    """Sends a batch of charges, from a thread pool when concurrency > 1."""
+
+    def __init__(self, concurrency: int):
+        self.concurrency = max(1, concurrency)
+        self.pool = ThreadPoolExecutor(self.concurrency, "obole-charge") if self.concurrency > 1 else None
+
+    def charge(self, claimed: list[inv.Invoice]) -> list:
+        if self.pool is None:
+            return [invoices.send_charge(invoice) for invoice in claimed]
+        return list(self.pool.map(invoices.send_charge, claimed))
+
+    def __enter__(self) -> _Charger:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.pool is None:
+            return
+        # A provider that keeps books in the database (the sandbox) opened a
+        # connection in each pool thread; close each in its own thread. The
+        # barrier makes every thread of the pool take exactly one close task.
+        barrier = threading.Barrier(self.concurrency)
+
+        def close(_: int) -> None:
+            barrier.wait(timeout=10)
+            connection.close()
+
+        list(self.pool.map(close, range(self.concurrency)))
+        self.pool.shutdown()
 
 
 def expire_ended(now: datetime) -> int:
@@ -107,12 +146,3 @@ def expire_ended(now: datetime) -> int:
                 membership.expire(now=now)
                 count += 1
     return count
-
-
-def open_renewals(now: datetime) -> int:
-    ended = (
-        Membership.objects.filter(state=states.ACTIVE, paid_until__lte=now)
-        .exclude(invoices__status__in=(inv.OPEN, inv.CHARGING))
-        .select_related("account")
-    )
-    return sum(invoices.open_renewal(membership, now=now) for membership in ended.iterator())

@@ -68,25 +68,44 @@ def claim_open_now(membership: Membership, *, now: datetime) -> Invoice | None:
     return invoice
 
 
-def open_renewal(membership: Membership, *, now: datetime) -> bool:
-    """Open the invoice for the period after paid_until; False if it already exists."""
-    plan = plan_for(membership.account.country)
-    start = membership.paid_until
-    try:
-        with transaction.atomic():
-            Invoice.objects.create(
-                membership=membership,
-                kind=inv.RENEWAL,
-                period_start=start,
-                period_end=periods.next_boundary(membership.anchor or start, plan.interval, start),
-                amount=plan.amount,
-                currency=plan.currency,
-                next_attempt_at=start,
-                created_at=now,
-            )
-    except IntegrityError:
-        return False  # another run opened it first
-    return True
+def open_renewals(now: datetime, *, batch: int = 1000) -> int:
+    """Open the invoice for the next period of every active membership whose period ended.
+
+    Inserted in batches; the unique (membership, period_start) constraint drops
+    an invoice that a run side by side inserted first.
+    """
+    ended = (
+        Membership.objects.filter(state=states.ACTIVE, paid_until__lte=now)
+        .exclude(invoices__status__in=(inv.OPEN, inv.CHARGING))
+        .order_by("pk")
+        .values_list("pk", "anchor", "paid_until", "account__country")
+    )
+    opened = 0
+    after = 0
+    # Page by key rather than hold one cursor open: on SQLite an open read
+    # would pin a snapshot, and a run writing beside it would make our inserts
+    # fail at once with "database is locked" instead of waiting their turn.
+    while rows := list(ended.filter(pk__gt=after)[:batch]):
+        plan_rows = [(row, plan_for(row[3])) for row in rows]
+        opened += len(rows)
+        Invoice.objects.bulk_create(
+            [
+                Invoice(
+                    membership_id=membership_id,
+                    kind=inv.RENEWAL,
+                    period_start=start,
+                    period_end=periods.next_boundary(anchor or start, plan.interval, start),
+                    amount=plan.amount,
+                    currency=plan.currency,
+                    next_attempt_at=start,
+                    created_at=now,
+                )
+                for (membership_id, anchor, start, _), plan in plan_rows
+            ],
+            ignore_conflicts=True,
+        )
+        after = rows[-1][0]
+    return opened
 
 
 def due(now: datetime, reclaim_after: timedelta) -> Q:
@@ -95,24 +114,37 @@ def due(now: datetime, reclaim_after: timedelta) -> Q:
     return Q(status=inv.OPEN, next_attempt_at__lte=now) | Q(status=inv.CHARGING, claimed_at__lte=stale)
 
 
-def claim(invoice_id: int, *, now: datetime, reclaim_after: timedelta) -> Invoice | None:
-    """Claim one invoice with a conditional UPDATE; None if another run has it."""
-    claimed = Invoice.objects.filter(due(now, reclaim_after), pk=invoice_id).update(
-        # A fresh claim is a new attempt; reclaiming a stale claim repeats the
-        # same attempt, and so the same idempotency key.
+def claim_batch(
+    run_id: str, *, now: datetime, reclaim_after: timedelta, size: int
+) -> tuple[int, list[Invoice]]:
+    """Claim up to `size` due invoices with one conditional UPDATE.
+
+    Returns how many were due and the ones this run now owns (fewer, when a run
+    side by side claimed some first). A fresh claim is a new attempt; taking
+    over a stale claim repeats the same attempt, and so the same idempotency key.
+    """
+    ids = list(
+        Invoice.objects.filter(due(now, reclaim_after)).order_by("pk").values_list("pk", flat=True)[:size]
+    )
+    if not ids:
+        return 0, []
+    Invoice.objects.filter(due(now, reclaim_after), pk__in=ids).update(
         attempts=Case(
-                When(status=inv.OPEN, then=F("attempts") + 1),
-                default=F("attempts"),
-                output_field=PositiveSmallIntegerField(),
-            ),
+            When(status=inv.OPEN, then=F("attempts") + 1),
+            default=F("attempts"),
+            output_field=PositiveSmallIntegerField(),
+        ),
         status=inv.CHARGING,
         claimed_at=timezone.now(),
+        claimed_by=run_id,
     )
-    return Invoice.objects.get(pk=invoice_id) if claimed else None
+    owned = Invoice.objects.filter(pk__in=ids, status=inv.CHARGING, claimed_by=run_id)
+    return len(ids), list(owned.select_related("membership__payment_method").order_by("pk"))
 
 
 def send_charge(invoice: Invoice) -> ChargeResult:
-    method = PaymentMethod.objects.filter(current_for__pk=invoice.membership_id).first()
+    """Ask the provider for the money. Touches no Obole table, so it may run in a thread."""
+    method = invoice.membership.payment_method
     if method is None:
         return ChargeResult(provider_ref="", succeeded=False, decline_code="no_payment_method")
     return get_provider().charge(
@@ -124,20 +156,36 @@ def send_charge(invoice: Invoice) -> ChargeResult:
 
 
 def record_outcome(invoice_id: int, attempt: int, result: ChargeResult, *, now: datetime) -> Invoice:
-    """Record what the provider answered for attempt `attempt`, once."""
-    membership_id = Invoice.objects.values_list("membership_id", flat=True).get(pk=invoice_id)
+    """Record what the provider answered for attempt `attempt` of one invoice, once."""
+    return record_outcomes([(invoice_id, attempt, result)], now=now)[0]
+
+
+def record_outcomes(outcomes: list[tuple[int, int, ChargeResult]], *, now: datetime) -> list[Invoice]:
+    """Record a batch of provider answers in one transaction.
+
+    Rows are locked membership first, then invoice, in ascending membership
+    order, so two runs recording side by side cannot deadlock. An answer for an
+    attempt that is no longer in flight was recorded already (by whoever sent
+    the same key) and is skipped.
+    """
+    owners = dict(Invoice.objects.filter(pk__in=[o[0] for o in outcomes]).values_list("pk", "membership_id"))
+    recorded: dict[int, Invoice] = {}
     with transaction.atomic():
-        # Lock order everywhere: membership, then invoice.
-        membership = Membership.objects.select_for_update().select_related("account").get(pk=membership_id)
-        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
-        if invoice.status != inv.CHARGING or invoice.attempts != attempt:
-            return invoice  # already recorded by whoever sent the same key
-        if result.succeeded:
-            _record_paid(membership, invoice, result, now=now)
-        else:
-            _record_failed(membership, invoice, result, now=now)
-        invoice.save()
-    return invoice
+        for invoice_id, attempt, result in sorted(outcomes, key=lambda o: owners[o[0]]):
+            membership = (
+                Membership.objects.select_for_update().select_related("account").get(pk=owners[invoice_id])
+            )
+            invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+            recorded[invoice_id] = invoice
+            if invoice.status != inv.CHARGING or invoice.attempts != attempt:
+                continue
+            if result.succeeded:
+                _record_paid(membership, invoice, result, now=now)
+            else:
+                _record_failed(membership, invoice, result, now=now)
+            invoice.claimed_by = ""
+            invoice.save()
+    return [recorded[o[0]] for o in outcomes]
 
 
 def _record_paid(membership: Membership, invoice: Invoice, result: ChargeResult, *, now: datetime) -> None:

@@ -36,6 +36,8 @@ class Invoice(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The billing run that holds the claim (empty when none does).
+    claimed_by = models.CharField(max_length=32, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)

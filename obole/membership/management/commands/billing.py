@@ -24,8 +24,8 @@ class BarProgress(billing.Progress):
             self.bar.remove_task(self.task)
         self.task = self.bar.add_task("charging", total=total)
 
-    def advance(self) -> None:
-        self.bar.advance(self.task)
+    def advance(self, count: int = 1) -> None:
+        self.bar.advance(self.task, count)
 
 
 def moment(text: str) -> object:
@@ -45,6 +45,13 @@ class Command(BaseCommand):
         run = sub.add_parser("run", help="charge every membership that is due, exactly once per period")
         run.add_argument("--as-of", type=moment, help="bill as if it were this moment (ISO 8601)")
         run.add_argument(
+            "--concurrency",
+            type=int,
+            default=8,
+            metavar="N",
+            help="charges sent to the provider at once (default 8)",
+        )
+        run.add_argument(
             "--reclaim-after",
             type=int,
             default=600,
@@ -58,11 +65,17 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, **options) -> None:
         if action == "run":
-            self.run(options["as_of"] or timezone.now(), timedelta(seconds=options["reclaim_after"]))
+            self.run(
+                options["as_of"] or timezone.now(),
+                timedelta(seconds=options["reclaim_after"]),
+                options["concurrency"],
+            )
         else:
             self.refund(options["ledger_id"], options["amount"], options["memo"])
 
-    def run(self, now, reclaim_after: timedelta) -> None:
+    def run(self, now, reclaim_after: timedelta, concurrency: int) -> None:
+        if concurrency < 1:
+            raise CommandError("--concurrency must be at least 1")
         columns = (
             TextColumn("{task.description}"),
             BarColumn(),
@@ -70,7 +83,9 @@ class Command(BaseCommand):
             TimeRemainingColumn(),
         )
         with Progress(*columns, transient=True, disable=not self.stdout.isatty()) as bar:
-            report = billing.run(now, reclaim_after=reclaim_after, progress=BarProgress(bar))
+            report = billing.run(
+                now, reclaim_after=reclaim_after, progress=BarProgress(bar), concurrency=concurrency
+            )
         self.stdout.write(f"billing as of {now.isoformat()}: {report}")
 
     def refund(self, ledger_id: int, amount: int | None, memo: str) -> None:
