@@ -21,3 +21,16 @@ def _plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under CI (OBOLE_REQUIRE_SERVICES=1) a configured PostgreSQL that is down stops the run at once."""
+    url = os.environ.get("OBOLE_DATABASE_URL", "")
+    if os.environ.get("OBOLE_REQUIRE_SERVICES") != "1" or not url.startswith("postgres"):
+        return
+    import psycopg
+
+    try:
+        psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", connect_timeout=5).close()
+    except psycopg.OperationalError as error:
+        pytest.exit(f"PostgreSQL is required (OBOLE_REQUIRE_SERVICES=1) but unreachable: {error}", returncode=1)

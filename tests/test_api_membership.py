@@ -206,3 +206,9 @@ def test_a_paid_write_goes_through(member, api_as):
 def test_an_unpaid_account_keeps_every_scope_and_is_refused_only_by_the_write_check(newcomer):
     response = Api(token_for(newcomer, "read write follow push")).post("/api/test/write")
     assert response.status_code == 402
+
+
+@pytest.mark.urls("tests.test_api_membership")
+def test_a_write_without_a_token_is_401_not_402(db):
+    response = Api(None).post("/api/test/write")
+    assert (response.status_code, response.json()) == (401, {"error": "This endpoint needs an access token."})

@@ -100,10 +100,10 @@ def endpoint(
                         raise ApiError(401, "The access token is invalid or has expired.")
                     request.account = token.user
                     request.token = token
-                if scope is not None:
+                if scope is not None or write:
                     if request.account is None:
                         raise ApiError(401, "This endpoint needs an access token.")
-                    if not grants(request.token.scope, scope):
+                    if scope is not None and not grants(request.token.scope, scope):
                         raise ApiError(403, "This action is outside the authorized scopes.")
                 if write:
                     refusal = write_refusal(request.account)
