@@ -97,7 +97,9 @@ def child_run() -> None:
     began = time.perf_counter()
     report = billing.run(PERIOD_END + timedelta(minutes=1), progress=Clock(), concurrency=CONCURRENCY)
     took = time.perf_counter() - began
-    print(json.dumps({"paid": report.paid, "skipped": report.skipped, "seconds": took, "latencies": latencies}))
+    print(
+        json.dumps({"paid": report.paid, "skipped": report.skipped, "seconds": took, "latencies": latencies})
+    )
 
 
 def child_check(members: int) -> None:
@@ -219,7 +221,9 @@ def main() -> None:
     ]
     results = HERE / "RESULTS.md"
     if not results.exists():
-        results.write_text("# Benchmark results\n\nEach section is one run of a benchmark in bench/, newest last.\n")
+        results.write_text(
+            "# Benchmark results\n\nEach section is one run of a benchmark in bench/, newest last.\n"
+        )
     with results.open("a") as handle:
         handle.write("\n".join(lines) + "\n")
     if not all(r["exactly_once"] for r in rows):

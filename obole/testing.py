@@ -33,4 +33,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     try:
         psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", connect_timeout=5).close()
     except psycopg.OperationalError as error:
-        pytest.exit(f"PostgreSQL is required (OBOLE_REQUIRE_SERVICES=1) but unreachable: {error}", returncode=1)
+        pytest.exit(
+            f"PostgreSQL is required (OBOLE_REQUIRE_SERVICES=1) but unreachable: {error}", returncode=1
+        )

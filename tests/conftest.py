@@ -105,7 +105,9 @@ class Api:
             import json as json_module
 
             body = data if isinstance(data, (str, bytes)) else json_module.dumps(data or {})
-            return self.client.post(path, body, content_type="application/json", headers=self.headers, **extra)
+            return self.client.post(
+                path, body, content_type="application/json", headers=self.headers, **extra
+            )
         return self.client.post(path, data or {}, headers=self.headers, **extra)
 
 

@@ -103,7 +103,11 @@ def test_a_card_used_by_another_account_says_so(member, newcomer, api_as):
         ({**GOOD_CARD, "exp_month": "December"}, 422, "exp_month: Input should be a valid integer"),
         ({**GOOD_CARD, "exp_year": None}, 422, "exp_year: Input should be a valid integer"),
         ({**GOOD_CARD, "card_number": 4242424242424242}, 422, "card_number: Input should be a valid string"),
-        ({**GOOD_CARD, "card_number": "4" * 500}, 422, "card_number: String should have at most 40 characters"),
+        (
+            {**GOOD_CARD, "card_number": "4" * 500},
+            422,
+            "card_number: String should have at most 40 characters",
+        ),
         ({**GOOD_CARD, "cvc": ["123"]}, 422, "cvc: Input should be a valid string"),
     ],
 )
@@ -179,6 +183,7 @@ def test_each_member_sees_only_their_own_membership(member, outsider, api_as):
 
 
 # --- the write check, on an endpoint that writes ----------------------------
+
 
 @endpoint(("POST",), scope="write:statuses", write=True)
 def _post_something(request: HttpRequest) -> JsonResponse:

@@ -61,7 +61,9 @@ def test_running_twice_charges_once(member):
 def test_a_membership_months_behind_is_brought_up_to_date_one_period_at_a_time(member):
     billing.run(NOW + timedelta(days=95))
     member.membership.refresh_from_db()
-    periods = sorted(Invoice.objects.filter(membership=member.membership).values_list("period_start", flat=True))
+    periods = sorted(
+        Invoice.objects.filter(membership=member.membership).values_list("period_start", flat=True)
+    )
     assert [p.month for p in periods] == [11, 12, 1, 2]
     assert member.membership.paid_until == NOW.replace(year=2027, month=3)
     assert len(charges_of(member)) == 4
@@ -71,7 +73,9 @@ def test_a_crash_between_charge_and_record_is_repaired_by_the_rerun(member):
     """The provider charged but the run died before recording: the rerun must not charge again."""
     at = renewal_due(member)
     billing.invoices.open_renewals(at)
-    _, [claimed] = billing.invoices.claim_batch("dead-run", now=at, reclaim_after=timedelta(minutes=10), size=10)
+    _, [claimed] = billing.invoices.claim_batch(
+        "dead-run", now=at, reclaim_after=timedelta(minutes=10), size=10
+    )
     billing.invoices.send_charge(claimed)  # ...and then the process died.
     assert SandboxCharge.objects.count() == 2
     assert len(charges_of(member)) == 1
@@ -122,7 +126,10 @@ def test_a_failed_renewal_retries_on_schedule_then_lapses(member, settings):
     services.pay(member, card("4242424242424242"), now=back)
     member.membership.refresh_from_db()
     assert member.membership.state == states.ACTIVE
-    assert (member.membership.anchor, member.membership.paid_until) == (back, back.replace(month=1, year=2027))
+    assert (member.membership.anchor, member.membership.paid_until) == (
+        back,
+        back.replace(month=1, year=2027),
+    )
     assert can_write(member, now=back)
 
 

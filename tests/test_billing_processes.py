@@ -32,7 +32,9 @@ def slow_provider_env(latency_ms: int) -> dict[str, str]:
 
 def assert_each_renewed_exactly_once(members):
     renewals = Counter(
-        LedgerEntry.objects.filter(kind="charge", invoice__kind=inv.RENEWAL).values_list("account_id", flat=True)
+        LedgerEntry.objects.filter(kind="charge", invoice__kind=inv.RENEWAL).values_list(
+            "account_id", flat=True
+        )
     )
     assert renewals == Counter({m.pk: 1 for m in members})
     # The provider's own books agree: one charge per member and period, never two.
@@ -43,7 +45,9 @@ def assert_each_renewed_exactly_once(members):
 @pytest.mark.parametrize("reclaim_after", ["600", "0"], ids=["partitioned", "racing-for-every-row"])
 def test_two_overlapping_runs_charge_each_period_once(members, reclaim_after):
     env = slow_provider_env(10)
-    runs = [obole("billing", "run", "--as-of", AS_OF, "--reclaim-after", reclaim_after, env=env) for _ in range(2)]
+    runs = [
+        obole("billing", "run", "--as-of", AS_OF, "--reclaim-after", reclaim_after, env=env) for _ in range(2)
+    ]
     outputs = [run.communicate(timeout=120) for run in runs]
     assert [run.returncode for run in runs] == [0, 0], outputs
     assert_each_renewed_exactly_once(members)

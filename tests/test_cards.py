@@ -45,7 +45,10 @@ def test_cards_that_succeed(newcomer, number, brand, funding):
         ("4000000000009979", "Your card was declined: the card was reported stolen."),
         ("4000000000000069", "Your card was declined: the card has expired."),
         ("4000000000000127", "Your card was declined: the security code (CVC) is incorrect."),
-        ("4000000000000119", "Your card was declined: an error occurred while processing the card; try again."),
+        (
+            "4000000000000119",
+            "Your card was declined: an error occurred while processing the card; try again.",
+        ),
     ],
 )
 def test_cards_declined_when_attached(newcomer, number, message):

@@ -31,6 +31,7 @@ def deliver(body: bytes, signature: str | None = None):
 
 # --- ledger -------------------------------------------------------------------
 
+
 def test_ledger_entries_cannot_be_changed_or_deleted(member):
     entry = the_charge(member)
     entry.amount = 1
@@ -53,6 +54,7 @@ def test_revenue_is_derived_from_the_ledger(member, db, settings):
 
 # --- refunds ------------------------------------------------------------------
 
+
 def test_a_partial_then_a_full_refund(member):
     charge = the_charge(member)
     first = services.refund(charge, amount=100, memo="goodwill", now=NOW)
@@ -73,12 +75,15 @@ def test_a_refund_cannot_exceed_the_charge(member):
 
 def test_the_provider_webhook_for_a_refund_made_here_is_not_counted_twice(member):
     entry = services.refund(the_charge(member), amount=50, now=NOW)
-    body = sandbox.event_body(CHARGE_REFUNDED, the_charge(member).provider_ref, 50, object_ref=entry.provider_ref)
+    body = sandbox.event_body(
+        CHARGE_REFUNDED, the_charge(member).provider_ref, 50, object_ref=entry.provider_ref
+    )
     assert deliver(body).status_code == 200
     assert LedgerEntry.objects.filter(kind="refund").count() == 1
 
 
 # --- webhooks -----------------------------------------------------------------
+
 
 def test_a_chargeback_bans_the_account_and_blocklists_its_card(member):
     charge = the_charge(member)

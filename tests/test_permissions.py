@@ -61,7 +61,9 @@ def test_with_email_confirmation_on_an_unconfirmed_member_may_not_write(member, 
     assert can_write(member, now=NOW)
 
 
-@pytest.mark.parametrize("path", ["/admin/", "/admin/membership/ledgerentry/", "/admin/membership/membership/"])
+@pytest.mark.parametrize(
+    "path", ["/admin/", "/admin/membership/ledgerentry/", "/admin/membership/membership/"]
+)
 def test_admin_pages_are_for_staff_only(member, path):
     anonymous = Client().get(path)
     assert anonymous.status_code == 302 and "/admin/login/" in anonymous["Location"]
@@ -83,5 +85,7 @@ def test_staff_cannot_change_the_ledger_in_the_admin(member):
     entry = LedgerEntry.objects.get()
     response = client.post(f"/admin/membership/ledgerentry/{entry.pk}/change/", {"amount": 1})
     assert response.status_code == 403
-    assert client.post(f"/admin/membership/ledgerentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert (
+        client.post(f"/admin/membership/ledgerentry/{entry.pk}/delete/", {"post": "yes"}).status_code == 403
+    )
     assert LedgerEntry.objects.get().amount == 300

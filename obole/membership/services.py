@@ -179,19 +179,7 @@ def refund(charge: LedgerEntry, *, amount: int | None = None, memo: str = "", no
         raise ValueError(f"can refund between 1 and {remaining} {charge.currency} minor units")
     key = f"obole-refund-{charge.id}-{taken_back}-{amount}"
     result = get_provider().refund(charge.provider_ref, amount, idempotency_key=key)
-    entry, _ = LedgerEntry.objects.get_or_create(
-        provider=charge.provider,
-        provider_ref=result.provider_ref,
-        defaults={
-            "account_id": charge.account_id,
-            "charge": charge,
-            "kind": ledger.REFUND,
-            "amount": -result.amount,
-            "currency": charge.currency,
-            "memo": memo[:200],
-            "created_at": now,
-        },
-    )
+    entry = _take_back(charge, ledger.REFUND, result.provider_ref, result.amount, memo, now)
     log.info("ledger: refunded %s of charge %s", result.amount, charge.id)
     return entry
 
@@ -234,38 +222,36 @@ def apply_event(event: ProviderEvent, *, provider: str, now: datetime) -> bool:
             log.warning("webhook %s names unknown charge %s", event.id, event.charge_ref)
             return True
         if event.type == DISPUTE_CREATED:
-            LedgerEntry.objects.get_or_create(
-                provider=provider,
-                provider_ref=event.object_ref,
-                defaults={
-                    "account_id": charge.account_id,
-                    "charge": charge,
-                    "kind": ledger.DISPUTE,
-                    "amount": -(event.amount or charge.amount),
-                    "currency": charge.currency,
-                    "memo": "chargeback",
-                    "created_at": now,
-                },
+            _take_back(
+                charge, ledger.DISPUTE, event.object_ref, event.amount or charge.amount, "chargeback", now
             )
             membership = locked(charge.account_id)
             if membership.state != states.BANNED:
                 # A chargeback bans the account and blocklists its cards.
                 ban(membership.account, reason="chargeback", now=now)
         elif event.type == CHARGE_REFUNDED and event.amount:
-            LedgerEntry.objects.get_or_create(
-                provider=provider,
-                provider_ref=event.object_ref,
-                defaults={
-                    "account_id": charge.account_id,
-                    "charge": charge,
-                    "kind": ledger.REFUND,
-                    "amount": -event.amount,
-                    "currency": charge.currency,
-                    "memo": "refunded at the provider",
-                    "created_at": now,
-                },
-            )
+            _take_back(charge, ledger.REFUND, event.object_ref, event.amount, "refunded at the provider", now)
     return True
+
+
+def _take_back(
+    charge: LedgerEntry, kind: str, ref: str, amount: int, memo: str, now: datetime
+) -> LedgerEntry:
+    """Record money leaving through a refund or dispute of `charge`, once per provider reference."""
+    entry, _ = LedgerEntry.objects.get_or_create(
+        provider=charge.provider,
+        provider_ref=ref,
+        defaults={
+            "account_id": charge.account_id,
+            "charge": charge,
+            "kind": kind,
+            "amount": -amount,
+            "currency": charge.currency,
+            "memo": memo[:200],
+            "created_at": now,
+        },
+    )
+    return entry
 
 
 def grace_ends(membership: Membership) -> datetime | None:

@@ -115,20 +115,21 @@ def membership(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def cancel(request: HttpRequest) -> HttpResponse:
-    try:
-        services.cancel(request.user, now=timezone.now())
-        messages.success(request, "Your membership is canceled; you keep posting until the period ends.")
-    except MembershipError as exc:
-        messages.error(request, exc.message)
-    return redirect("membership")
+    return _change(
+        request, services.cancel, "Your membership is canceled; you keep posting until the period ends."
+    )
 
 
 @login_required
 @require_POST
 def resume(request: HttpRequest) -> HttpResponse:
+    return _change(request, services.resume, "Welcome back — your membership renews as before.")
+
+
+def _change(request: HttpRequest, action, success: str) -> HttpResponse:
     try:
-        services.resume(request.user, now=timezone.now())
-        messages.success(request, "Welcome back — your membership renews as before.")
+        action(request.user, now=timezone.now())
+        messages.success(request, success)
     except MembershipError as exc:
         messages.error(request, exc.message)
     return redirect("membership")
