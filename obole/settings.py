@@ -231,6 +231,11 @@ if sorted(set(OBOLE_DUNNING_RETRY_DAYS)) != OBOLE_DUNNING_RETRY_DAYS or 0 in OBO
     raise ConfigError("OBOLE_DUNNING_RETRY_DAYS must be increasing day numbers above 0, such as 1,3,5")
 # How long a past-due member may still write after the period ended.
 OBOLE_GRACE_DAYS = env_int("OBOLE_GRACE_DAYS", 7, minimum=0)
+# Failed payment attempts allowed per hour (0 = no limit), against card testing.
+OBOLE_PAYMENT_FAILURES_PER_ACCOUNT = env_int("OBOLE_PAYMENT_FAILURES_PER_ACCOUNT", 5, minimum=0)
+OBOLE_PAYMENT_FAILURES_PER_IP = env_int("OBOLE_PAYMENT_FAILURES_PER_IP", 20, minimum=0)
+# Accounts that may be created from one IP address per hour (0 = no limit).
+OBOLE_SIGNUPS_PER_IP = env_int("OBOLE_SIGNUPS_PER_IP", 10, minimum=0)
 OBOLE_PREPAID_CARDS = env_choice("OBOLE_PREPAID_CARDS", "allow", ("allow", "deny"))
 OBOLE_SANDBOX_WEBHOOK_SECRET = env_str(
     "OBOLE_SANDBOX_WEBHOOK_SECRET", "" if PRODUCTION else f"whsec_{SECRET_KEY[:32]}"

@@ -30,6 +30,8 @@ class Account(AbstractUser):
     email_confirmed_at = models.DateTimeField(null=True, blank=True)
     # ISO 3166 alpha-2, used to pick a per-country price when one is configured.
     country = models.CharField(max_length=2, blank=True)
+    # Where the sign-up came from, for the per-address sign-up limit.
+    signup_ip = models.GenericIPAddressField(null=True, blank=True)
 
     objects = AccountManager()
 

@@ -2,27 +2,49 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
 
 from obole.accounts.models import Account
 from obole.accounts.validators import validate_username
 from obole.membership.models import Membership
 
 
-def create_account(username: str, password: str, email: str = "") -> Account:
+def client_ip(request: HttpRequest) -> str | None:
+    """The address the request came from (REMOTE_ADDR; a proxy in front must set it)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def create_account(username: str, password: str, email: str = "", *, ip: str | None = None) -> Account:
     """Create an account with its (unpaid) membership.
 
-    Raises ValidationError with a dict of field -> messages a person can act on.
+    Raises ValidationError with a dict of field -> messages a person can act on;
+    past the per-address sign-up limit, a form-wide error with code "throttled".
     """
+    limit = settings.OBOLE_SIGNUPS_PER_IP
+    if ip and limit:
+        recent = Account.objects.filter(signup_ip=ip, date_joined__gt=timezone.now() - timedelta(hours=1))
+        if recent.count() >= limit:
+            raise ValidationError(
+                {"__all__": ValidationError(
+                    "Too many accounts were created from your network in the last hour. "
+                    "Please try again later.",
+                    code="throttled",
+                )}
+            )  # fmt: skip
     try:
         validate_username(username)
     except ValidationError as exc:
         raise ValidationError({"username": exc.messages}) from None
     if Account.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": "That username is taken."})
-    account = Account(username=username, email=email)
+    account = Account(username=username, email=email, signup_ip=ip)
     try:
         validate_password(password, account)
     except ValidationError as exc:

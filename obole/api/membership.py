@@ -6,6 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
+from obole.accounts.services import client_ip
 from obole.api.endpoints import endpoint
 from obole.membership import services
 from obole.membership.models import Membership
@@ -27,7 +28,7 @@ def show(request: HttpRequest) -> JsonResponse:
 @endpoint(("POST",), scope="write:accounts")
 def payment_method(request: HttpRequest) -> JsonResponse:
     source = get_provider().attach_schema.model_validate(request.data)
-    services.pay(request.account, source, now=timezone.now())
+    services.pay(request.account, source, now=timezone.now(), ip=client_ip(request))
     return _membership(request.account.pk)
 
 

@@ -10,10 +10,12 @@ from __future__ import annotations
 class MembershipError(Exception):
     status = 422
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: str, *, field: str | None = None, reason: str = ""):
         super().__init__(message)
         self.message = message
         self.field = field
+        # A short machine-readable cause, counted in PaymentAttempt.reason.
+        self.reason = reason or type(self).__name__
 
 
 class CardRejected(MembershipError):
@@ -34,3 +36,7 @@ class PaymentInProgress(MembershipError):
 
 class NotAllowed(MembershipError):
     status = 403
+
+
+class TooManyAttempts(MembershipError):
+    status = 429

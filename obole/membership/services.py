@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from obole.accounts.models import Account
-from obole.membership import invoices, states
+from obole.membership import invoices, states, velocity
 from obole.membership.cards import CardError
 from obole.membership.errors import (
     CardRejected,
@@ -51,8 +51,12 @@ def locked(account_id: int) -> Membership:
     return Membership.objects.select_for_update().select_related("account").get(pk=account_id)
 
 
-def pay(account: Account, source: pydantic.BaseModel, *, now: datetime) -> Membership:
+def pay(account: Account, source: pydantic.BaseModel, *, now: datetime, ip: str | None = None) -> Membership:
     """Attach a card and, if the membership is not paid up, charge for a period.
+
+    Too many failed attempts from the account or its IP address in the last
+    hour are refused before the provider is asked (velocity.py); every attempt
+    that reaches the card is counted.
 
     1. The provider checks the card and returns what may be kept of it.
     2. In one transaction: the card's fingerprint row is locked, the blocklist and
@@ -61,17 +65,30 @@ def pay(account: Account, source: pydantic.BaseModel, *, now: datetime) -> Membe
     3. The charge is sent with the invoice's idempotency key.
     4. The outcome is recorded (invoices.record_outcome).
     """
-    provider = get_provider()
     if account.membership.state == states.BANNED:
         raise NotAllowed("This account is banned and cannot pay for a membership.")
+    velocity.check(account, ip, now)
+    try:
+        membership = _pay(account, source, now=now)
+    except (CardRejected, PaymentDeclined) as error:
+        velocity.record(account, ip, succeeded=False, reason=error.reason, now=now)
+        raise
+    velocity.record(account, ip, succeeded=True, reason="", now=now)
+    return membership
+
+
+def _pay(account: Account, source: pydantic.BaseModel, *, now: datetime) -> Membership:
+    provider = get_provider()
     try:
         attached = provider.attach(source, now=now)
     except CardError as error:
-        raise CardRejected(str(error), field=error.field) from None
+        raise CardRejected(str(error), field=error.field, reason=f"invalid_{error.field}") from None
     except AttachDeclined as error:
-        raise PaymentDeclined(str(error)) from None
+        raise PaymentDeclined(str(error), reason=error.code) from None
     if attached.card.funding == "prepaid" and settings.OBOLE_PREPAID_CARDS == "deny":
-        raise CardRejected("Prepaid cards are not accepted; please use a credit or debit card.")
+        raise CardRejected(
+            "Prepaid cards are not accepted; please use a credit or debit card.", reason="prepaid"
+        )
 
     with transaction.atomic():
         membership = locked(account.pk)
@@ -82,7 +99,7 @@ def pay(account: Account, source: pydantic.BaseModel, *, now: datetime) -> Membe
     invoice = invoices.record_outcome(invoice.pk, invoice.attempts, result, now=now)
     membership.refresh_from_db()
     if invoice.status != inv.PAID:
-        raise PaymentDeclined(result.message)
+        raise PaymentDeclined(result.message, reason=result.decline_code)
     return membership
 
 
@@ -96,7 +113,7 @@ def _adopt_card(membership: Membership, attached: AttachedMethod, *, now: dateti
     # cap below cannot be beaten by two sign-ups racing each other.
     row = CardFingerprint.objects.select_for_update().get(pk=card.fingerprint)
     if row.blocked_at:
-        raise CardRejected("This card cannot be used on Obole.", field="card_number")
+        raise CardRejected("This card cannot be used on Obole.", field="card_number", reason="blocklisted")
     holders = (
         Membership.objects.filter(payment_method__fingerprint=row, state__in=CARD_HOLDING_STATES)
         .exclude(pk=membership.pk)
@@ -111,6 +128,7 @@ def _adopt_card(membership: Membership, attached: AttachedMethod, *, now: dateti
                 else f"{settings.OBOLE_ACCOUNTS_PER_CARD} accounts."
             ),
             field="card_number",
+            reason="card_in_use",
         )
     if Invoice.objects.filter(membership=membership, status=inv.CHARGING).exists():
         raise PaymentInProgress("A payment for this account is already in progress; try again in a minute.")

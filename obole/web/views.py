@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from obole.accounts import confirmation
 from obole.accounts.models import Account
-from obole.accounts.services import create_account
+from obole.accounts.services import client_ip, create_account
 from obole.membership import services
 from obole.membership.errors import MembershipError
 from obole.membership.models import Membership
@@ -36,11 +36,14 @@ def sign_up(request: HttpRequest) -> HttpResponse:
     if not settings.OBOLE_REGISTRATION_OPEN:
         return render(request, "web/closed.html", status=403)
     form = SignUpForm(request.POST or None)
+    status = 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            account = create_account(data["username"], data["password"], data["email"])
+            account = create_account(data["username"], data["password"], data["email"], ip=client_ip(request))
         except ValidationError as exc:
+            if exc.error_dict.get("__all__", [None])[0] and exc.error_dict["__all__"][0].code == "throttled":
+                status = 429
             for field, errors in exc.message_dict.items():
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
@@ -49,7 +52,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
             if settings.OBOLE_EMAIL_CONFIRMATION:
                 _send_confirmation(request, account)
             return redirect("membership")
-    return render(request, "web/sign_up.html", {"form": form})
+    return render(request, "web/sign_up.html", {"form": form}, status=status)
 
 
 def _send_confirmation(request: HttpRequest, account: Account) -> None:
@@ -87,7 +90,7 @@ def membership(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             source = get_provider().attach_schema.model_validate(form.cleaned_data)
             try:
-                services.pay(request.user, source, now=timezone.now())
+                services.pay(request.user, source, now=timezone.now(), ip=client_ip(request))
             except MembershipError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 status = exc.status

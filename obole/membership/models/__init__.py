@@ -1,3 +1,4 @@
+from obole.membership.models.attempt import PaymentAttempt
 from obole.membership.models.invoice import Invoice
 from obole.membership.models.ledger import LedgerEntry
 from obole.membership.models.membership import Membership, MembershipEvent
@@ -11,6 +12,7 @@ __all__ = [
     "LedgerEntry",
     "Membership",
     "MembershipEvent",
+    "PaymentAttempt",
     "PaymentMethod",
     "SandboxCharge",
     "SandboxPaymentMethod",
