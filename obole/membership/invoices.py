@@ -168,39 +168,42 @@ def record_outcomes(outcomes: list[tuple[int, int, ChargeResult]], *, now: datet
     attempt that is no longer in flight was recorded already (by whoever sent
     the same key) and is skipped.
     """
-    owners = dict(Invoice.objects.filter(pk__in=[o[0] for o in outcomes]).values_list("pk", "membership_id"))
-    recorded: dict[int, Invoice] = {}
+    ids = [invoice_id for invoice_id, _, _ in outcomes]
+    owners = Invoice.objects.filter(pk__in=ids).values("membership_id")
     with transaction.atomic():
-        for invoice_id, attempt, result in sorted(outcomes, key=lambda o: owners[o[0]]):
-            membership = (
-                Membership.objects.select_for_update().select_related("account").get(pk=owners[invoice_id])
-            )
-            invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
-            recorded[invoice_id] = invoice
+        # Two queries lock the whole batch: memberships in ascending order, then invoices.
+        memberships = {
+            m.pk: m for m in Membership.objects.select_for_update().filter(pk__in=owners).order_by("pk")
+        }
+        locked = {i.pk: i for i in Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        for invoice_id, attempt, result in outcomes:
+            invoice = locked[invoice_id]
             if invoice.status != inv.CHARGING or invoice.attempts != attempt:
                 continue
+            membership = memberships[invoice.membership_id]
             if result.succeeded:
                 _record_paid(membership, invoice, result, now=now)
             else:
                 _record_failed(membership, invoice, result, now=now)
             invoice.claimed_by = ""
             invoice.save()
-    return [recorded[o[0]] for o in outcomes]
+    return [locked[invoice_id] for invoice_id in ids]
 
 
 def _record_paid(membership: Membership, invoice: Invoice, result: ChargeResult, *, now: datetime) -> None:
-    LedgerEntry.objects.get_or_create(
+    # No ledger row can exist for this charge yet: we hold the invoice's lock and
+    # it is still `charging` at this attempt. The unique provider reference stays
+    # as the last line of defence.
+    LedgerEntry.objects.create(
+        account_id=membership.pk,
+        invoice=invoice,
+        kind=ledger.CHARGE,
+        amount=invoice.amount,
+        currency=invoice.currency,
         provider=get_provider().name,
         provider_ref=result.provider_ref,
-        defaults={
-            "account_id": membership.pk,
-            "invoice": invoice,
-            "kind": ledger.CHARGE,
-            "amount": invoice.amount,
-            "currency": invoice.currency,
-            "memo": f"{invoice.kind} {invoice.period_start:%Y-%m-%d} to {invoice.period_end:%Y-%m-%d}",
-            "created_at": now,
-        },
+        memo=f"{invoice.kind} {invoice.period_start:%Y-%m-%d} to {invoice.period_end:%Y-%m-%d}",
+        created_at=now,
     )
     invoice.status = inv.PAID
     invoice.paid_at = now

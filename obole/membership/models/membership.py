@@ -77,7 +77,7 @@ class Membership(models.Model):
         source = self.state
         self.state = states.check(transition, source)
         self.state_changed_at = now
-        self.save()
+        self.save(update_fields=["state", "state_changed_at", "anchor", "paid_until"])
         MembershipEvent.objects.create(
             membership=self,
             transition=transition,
