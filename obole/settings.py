@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "oauth2_provider",
+    "huey.contrib.djhuey",
     "obole.accounts",
     "obole.membership",
     "obole.api",
@@ -143,6 +144,29 @@ elif _database["ENGINE"] not in ("django.db.backends.postgresql",):
     raise ConfigError("OBOLE_DATABASE_URL must be a sqlite:// or postgres:// URL")
 DATABASES = {"default": _database}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Background work ------------------------------------------------------
+# Huey runs the tasks (`obole worker`; `obole serve` starts one in the embedded
+# default). Its queue lives in a SQLite file in the data directory, or in Redis
+# when OBOLE_REDIS_URL is set, which is what several worker machines share.
+# The database rows stay the record of the work (a due membership is due
+# whether or not a message about it survives), so a lost queue loses nothing.
+
+OBOLE_REDIS_URL = env_str("OBOLE_REDIS_URL")
+if OBOLE_REDIS_URL:
+    if not OBOLE_REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError("OBOLE_REDIS_URL must look like redis://host:6379/0")
+    from huey import RedisHuey
+
+    HUEY = RedisHuey("obole", url=OBOLE_REDIS_URL)
+else:
+    from huey import SqliteHuey
+
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    HUEY = SqliteHuey("obole", filename=str(DATA_DIR / "tasks.sqlite3"))
+# How often the worker runs billing (renewals, dunning retries, expiry); 0 = never
+# (then run `obole billing run` from cron).
+OBOLE_BILLING_EVERY_MINUTES = env_int("OBOLE_BILLING_EVERY_MINUTES", 10, minimum=0, maximum=1440)
 
 # --- Accounts and sessions ---------------------------------------------------
 

@@ -220,7 +220,9 @@ def test_ids_fit_in_a_signed_64_bit_integer_with_the_sign_bit_clear():
         assert 0 < snowflake.next_id() < 2**63
 
 
-def test_ids_carry_the_time_they_were_minted():
+def test_ids_carry_the_time_they_were_minted(monkeypatch):
+    # Another test may have travelled in time; start from the real clock.
+    monkeypatch.setattr(snowflake, "_last_ms", 0)
     before = datetime.now(UTC)
     minted = snowflake.next_id()
     after = datetime.now(UTC)
@@ -236,7 +238,9 @@ def test_id_at_is_ordered_by_time_and_is_the_smallest_id_of_its_millisecond():
     assert earlier % (1 << 16) == 0
 
 
-def test_an_id_minted_now_is_above_id_at_a_past_moment_and_below_id_at_a_future_one():
+def test_an_id_minted_now_is_above_id_at_a_past_moment_and_below_id_at_a_future_one(monkeypatch):
+    # Another test may have travelled in time; start from the real clock.
+    monkeypatch.setattr(snowflake, "_last_ms", 0)
     minted = snowflake.next_id()
     assert snowflake.id_at(datetime.now(UTC) - timedelta(seconds=1)) < minted
     assert minted < snowflake.id_at(datetime.now(UTC) + timedelta(seconds=1))

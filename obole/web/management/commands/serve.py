@@ -1,12 +1,27 @@
-"""`obole serve`: migrate, collect static files, and run Granian (WSGI)."""
+"""`obole serve`: migrate, collect static files, start a task worker, and run Granian (WSGI)."""
 
 from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from argparse import BooleanOptionalAction
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from obole.lib.env import env_bool
+
+
+def _die_with_parent() -> None:
+    """In the worker child: receive SIGTERM if `obole serve` dies, even by SIGKILL (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
 
 
 class Command(BaseCommand):
@@ -18,14 +33,18 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1, help="web worker processes")
         parser.add_argument("--threads", type=int, default=4, help="threads per worker for blocking I/O")
         parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
+        parser.add_argument(
+            "--task-worker",
+            action=BooleanOptionalAction,
+            default=not settings.PRODUCTION,
+            help="also run `obole worker` (default: on, except with OBOLE_PRODUCTION)",
+        )
 
-    def handle(
-        self, *args, host: str, port: int, workers: int, threads: int, no_migrate: bool, **options
-    ) -> None:
+    def handle(self, *args, host: str, port: int, workers: int, threads: int, **options) -> None:
         from granian import Granian
         from granian.constants import Interfaces
 
-        if not no_migrate and env_bool("OBOLE_AUTO_MIGRATE", True):
+        if not options["no_migrate"] and env_bool("OBOLE_AUTO_MIGRATE", True):
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         database = settings.DATABASES["default"]
@@ -37,13 +56,24 @@ class Command(BaseCommand):
             f" data directory {settings.DATA_DIR})"
         )
         self.stdout.flush()
-        Granian(
-            "obole.wsgi:application",
-            address=host,
-            port=port,
-            interface=Interfaces.WSGI,
-            workers=workers,
-            blocking_threads=threads,
-            backpressure=threads,
-            log_access=env_bool("OBOLE_ACCESS_LOG", False),
-        ).serve()
+        worker = None
+        if options["task_worker"]:
+            worker = subprocess.Popen([sys.executable, "-m", "obole", "worker"], preexec_fn=_die_with_parent)  # noqa: PLW1509
+        try:
+            Granian(
+                "obole.wsgi:application",
+                address=host,
+                port=port,
+                interface=Interfaces.WSGI,
+                workers=workers,
+                blocking_threads=threads,
+                backpressure=threads,
+                log_access=env_bool("OBOLE_ACCESS_LOG", False),
+            ).serve()
+        finally:
+            if worker is not None:
+                worker.terminate()
+                try:
+                    worker.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
