@@ -71,6 +71,14 @@ ALLOWED_HOSTS = env_list("OBOLE_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ConfigError("OBOLE_ALLOWED_HOSTS must name the server's host names in production")
 CSRF_TRUSTED_ORIGINS = env_list("OBOLE_CSRF_TRUSTED_ORIGINS", [])
+# The address members reach the server at. Links inside posts are made with it
+# when they are written, so set it before the first post.
+OBOLE_BASE_URL = env_str(
+    "OBOLE_BASE_URL",
+    f"https://{ALLOWED_HOSTS[0]}" if PRODUCTION else "http://127.0.0.1:8000",
+).rstrip("/")
+if not OBOLE_BASE_URL.startswith(("http://", "https://")):
+    raise ConfigError("OBOLE_BASE_URL must look like https://obole.example")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -84,11 +92,14 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "obole.accounts",
     "obole.membership",
+    "obole.posts",
     "obole.api",
     "obole.web",
 ]
 
 MIDDLEWARE = [
+    # First, so that preflights and every answer of the API carry the CORS headers.
+    "obole.api.cors.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -182,6 +193,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 OBOLE_REGISTRATION_OPEN = env_bool("OBOLE_REGISTRATION_OPEN", True)
 OBOLE_EMAIL_CONFIRMATION = env_bool("OBOLE_EMAIL_CONFIRMATION", False)
+# Published by the instance endpoints as the address to write to about this server.
+OBOLE_CONTACT_EMAIL = env_str("OBOLE_CONTACT_EMAIL")
+if OBOLE_CONTACT_EMAIL and "@" not in OBOLE_CONTACT_EMAIL:
+    raise ConfigError("OBOLE_CONTACT_EMAIL must be an email address such as admin@obole.example")
 DEFAULT_FROM_EMAIL = env_str("OBOLE_EMAIL_FROM", "Obole <noreply@localhost>")
 _smtp = env_str("OBOLE_SMTP_URL")
 if _smtp:
@@ -208,19 +223,45 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if PRODUCTION:
+    # Behind a TLS-terminating proxy that sets X-Forwarded-Proto.
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("OBOLE_SSL_REDIRECT", True)
     SECURE_HSTS_SECONDS = env_int("OBOLE_HSTS_SECONDS", 31_536_000, minimum=0)
+SILENCED_SYSTEM_CHECKS = [
+    # HSTS for subdomains and preloading are the operator's decision about their domain.
+    "security.W005",
+    "security.W021",
+    # Mastodon clients rely on these: the password grant, http://localhost and
+    # custom-scheme redirect URIs of native apps, and authorization without PKCE.
+    "oauth2_provider.W002",
+    "oauth2_provider.W008",
+    "oauth2_provider.W010",
+]
 
 # API bodies are small JSON or form documents; anything bigger is refused with 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OBOLE_MAX_BODY_BYTES", 1_048_576, minimum=1024)
 
+_SCOPE_THINGS = {
+    "read": "accounts blocks bookmarks favourites filters follows lists mutes notifications search statuses",
+    "write": "accounts blocks bookmarks conversations favourites filters follows lists media mutes "
+    "notifications reports statuses",
+}
+_SCOPE_THINGS = {family: things.split() for family, things in _SCOPE_THINGS.items()}
 OAUTH2_PROVIDER = {
+    # Mastodon's scopes and sub-scopes; an app may ask for any of them. A family
+    # ("read") covers its sub-scopes, and "follow" covers read/write of follows,
+    # blocks and mutes (obole.api.auth.grants).
     "SCOPES": {
         "read": "Read your account, posts and timelines",
         "write": "Post and change things on your behalf",
         "follow": "Follow, block and mute accounts",
         "push": "Receive push notifications",
+        **{f"read:{thing}": f"Read your {thing}" for thing in _SCOPE_THINGS["read"]},
+        **{f"write:{thing}": f"Change your {thing}" for thing in _SCOPE_THINGS["write"]},
     },
+    # Any app may use the authorization code, password and client credentials
+    # grants, and never more scopes than it registered.
+    "OAUTH2_VALIDATOR_CLASS": "obole.api.oauth.MastodonValidator",
     "DEFAULT_SCOPES": ["read"],
     "ACCESS_TOKEN_EXPIRE_SECONDS": env_int("OBOLE_TOKEN_LIFETIME_SECONDS", 60 * 60 * 24 * 365, minimum=60),
     # Keep only a checksum of each token at rest (RFC 9700), never the token itself.
@@ -228,7 +269,18 @@ OAUTH2_PROVIDER = {
     "PKCE_REQUIRED": False,
     # Mastodon clients (Mastodon.py's log_in among them) still use the password grant.
     "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": False,
+    # What Mastodon does not offer either: implicit grant, "plain" PKCE, tokens in URLs.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
 }
+
+# --- Posts -----------------------------------------------------------------
+
+# The longest status, counting every link as 23 characters as Mastodon does.
+OBOLE_MAX_STATUS_CHARS = env_int("OBOLE_MAX_STATUS_CHARS", 500, minimum=1, maximum=100_000)
 
 # --- Membership and billing ---------------------------------------------------
 

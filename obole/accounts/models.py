@@ -1,4 +1,4 @@
-"""The Account: one person (or one bot) on the network."""
+"""The Account: one person (or one bot) on the network, its profile and its social graph."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from django.db.models.functions import Lower
 
 from obole.accounts.validators import USERNAME_MAX_LENGTH, validate_username
 from obole.lib.snowflake import next_id
+
+DISPLAY_NAME_MAX_LENGTH = 30
+NOTE_MAX_LENGTH = 500
 
 
 class AccountManager(UserManager):
@@ -33,6 +36,23 @@ class Account(AbstractUser):
     # Where the sign-up came from, for the per-address sign-up limit.
     signup_ip = models.GenericIPAddressField(null=True, blank=True)
 
+    # The public profile. The bio is plain text; HTML is made when it is shown.
+    display_name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)
+    note = models.TextField(max_length=NOTE_MAX_LENGTH, blank=True)
+    bot = models.BooleanField(default=False)
+    discoverable = models.BooleanField(default=True)
+    # Defaults for new posts (Mastodon's "source" preferences).
+    default_visibility = models.CharField(max_length=8, default="public")
+    default_sensitive = models.BooleanField(default=False)
+    default_language = models.CharField(max_length=8, blank=True)
+
+    # Counters kept by the services that change them (one UPDATE with F() in the
+    # same transaction), so that showing an account never counts rows.
+    followers_count = models.PositiveIntegerField(default=0)
+    following_count = models.PositiveIntegerField(default=0)
+    statuses_count = models.PositiveIntegerField(default=0)
+    last_status_at = models.DateTimeField(null=True, blank=True)
+
     objects = AccountManager()
 
     class Meta:
@@ -42,3 +62,41 @@ class Account(AbstractUser):
 
     def __str__(self) -> str:
         return f"@{self.username}"
+
+
+class Follow(models.Model):
+    """`follower` follows `target`. Accounts are unlocked: a follow takes effect at once."""
+
+    id = models.BigIntegerField(primary_key=True, default=next_id, editable=False)
+    follower = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="following_set")
+    target = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="follower_set")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["follower", "target"], name="follow_once")]
+        indexes = [models.Index(fields=["target", "follower"], name="follow_by_target")]
+
+
+class Block(models.Model):
+    """`account` blocks `target`: neither sees the other, and any follow between them ends."""
+
+    id = models.BigIntegerField(primary_key=True, default=next_id, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="blocks")
+    target = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="blocked_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "target"], name="block_once")]
+
+
+class Mute(models.Model):
+    """`account` mutes `target`: its posts leave the timelines, optionally its notifications too."""
+
+    id = models.BigIntegerField(primary_key=True, default=next_id, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="mutes")
+    target = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="muted_by")
+    notifications = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "target"], name="mute_once")]

@@ -21,8 +21,8 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from obole.api.auth import bearer_token, find_token, grants
-from obole.membership.errors import MembershipError
-from obole.membership.permissions import write_refusal
+from obole.lib.errors import UserError, WriteRefused
+from obole.membership.permissions import require_write
 
 log = logging.getLogger("obole.api")
 
@@ -106,14 +106,14 @@ def endpoint(
                     if scope is not None and not grants(request.token.scope, scope):
                         raise ApiError(403, "This action is outside the authorized scopes.")
                 if write:
-                    refusal = write_refusal(request.account)
-                    if refusal is not None:
-                        page = request.build_absolute_uri(reverse("membership"))
-                        raise ApiError(402, f"{refusal} Pay for your membership at {page}")
+                    require_write(request.account)
                 return view(request, *args, **kwargs)
             except ApiError as exc:
                 return error(exc.status, exc.message)
-            except MembershipError as exc:
+            except WriteRefused as exc:
+                page = request.build_absolute_uri(reverse("membership"))
+                return error(402, f"{exc.message} Pay for your membership at {page}")
+            except UserError as exc:
                 return error(exc.status, exc.message)
             except pydantic.ValidationError as exc:
                 return error(422, validation_message(exc))

@@ -6,13 +6,14 @@ translate by hand.
 
 from __future__ import annotations
 
+from obole.lib.errors import UserError
 
-class MembershipError(Exception):
+
+class MembershipError(UserError):
     status = 422
 
     def __init__(self, message: str, *, field: str | None = None, reason: str = ""):
         super().__init__(message)
-        self.message = message
         self.field = field
         # A short machine-readable cause, counted in PaymentAttempt.reason.
         self.reason = reason or type(self).__name__

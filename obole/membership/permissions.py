@@ -45,3 +45,12 @@ def write_refusal(account: Account, now: datetime | None = None) -> str | None:
 
 def can_write(account: Account, now: datetime | None = None) -> bool:
     return write_refusal(account, now) is None
+
+
+def require_write(account: Account, now: datetime | None = None) -> None:
+    """Raise WriteRefused, with the reason, unless `account` may write now. Every write service calls it."""
+    from obole.lib.errors import WriteRefused
+
+    refusal = write_refusal(account, now)
+    if refusal is not None:
+        raise WriteRefused(refusal)

@@ -1,0 +1,237 @@
+"""Mastodon entities (Account, Status, Relationship, Notification) as JSON-ready dicts.
+
+The list renderers take a whole page at once and ask the database a fixed
+number of questions for it (what the viewer liked, reposted, bookmarked),
+never one per status: list endpoints assert their query counts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.conf import settings
+from django.templatetags.static import static
+
+from obole.accounts.models import Account, Block, Follow, Mute
+from obole.posts.models import Bookmark, Favourite, Notification, Status
+from obole.posts.text import plain_to_html
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Mastodon's timestamp format: 2026-11-25T03:14:15.926Z."""
+    if moment is None:
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def profile_url(username: str) -> str:
+    return f"{settings.OBOLE_BASE_URL}/@{username}"
+
+
+def _asset(path: str) -> str:
+    return f"{settings.OBOLE_BASE_URL}{static(path)}"
+
+
+def account(row: Account) -> dict:
+    avatar = _asset("obole/avatar.png")
+    header = _asset("obole/header.png")
+    return {
+        "id": str(row.pk),
+        "username": row.username,
+        "acct": row.username,
+        "display_name": row.display_name,
+        "locked": False,
+        "bot": row.bot,
+        "discoverable": row.discoverable,
+        "indexable": row.discoverable,
+        "group": False,
+        "noindex": False,
+        "hide_collections": False,
+        "created_at": iso(row.date_joined),
+        "note": plain_to_html(row.note),
+        "url": profile_url(row.username),
+        "uri": f"{settings.OBOLE_BASE_URL}/users/{row.username}",
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": row.followers_count,
+        "following_count": row.following_count,
+        "statuses_count": row.statuses_count,
+        "last_status_at": row.last_status_at.date().isoformat() if row.last_status_at else None,
+        "emojis": [],
+        "fields": [],
+        "roles": [],
+    }
+
+
+def credential_account(row: Account) -> dict:
+    """The signed-in member's own Account, with `source` (what they typed) and `role`."""
+    return {
+        **account(row),
+        "source": {
+            "note": row.note,
+            "fields": [],
+            "privacy": row.default_visibility,
+            "sensitive": row.default_sensitive,
+            "language": row.default_language or None,
+            "follow_requests_count": 0,
+            "hide_collections": False,
+            "discoverable": row.discoverable,
+            "indexable": row.discoverable,
+        },
+        "role": {
+            "id": "-99",
+            "name": "",
+            "permissions": "0",
+            "color": "",
+            "highlighted": False,
+        },
+    }
+
+
+def accounts(rows: Iterable[Account]) -> list[dict]:
+    return [account(row) for row in rows]
+
+
+def statuses(rows: list[Status], viewer: Account | None, *, with_text: bool = False) -> list[dict]:
+    """Render a page of statuses. Rows should come with `account` and `reblog_of__account` selected."""
+    if not rows:
+        return []
+    ids = {row.pk for row in rows} | {row.reblog_of_id for row in rows if row.reblog_of_id}
+    mine: dict[str, set[int]] = {"favourited": set(), "reblogged": set(), "bookmarked": set()}
+    if viewer is not None:
+        mine["favourited"] = set(
+            Favourite.objects.filter(account=viewer, status_id__in=ids).values_list("status_id", flat=True)
+        )
+        mine["reblogged"] = set(
+            Status.objects.filter(account=viewer, reblog_of_id__in=ids).values_list("reblog_of_id", flat=True)
+        )
+        mine["bookmarked"] = set(
+            Bookmark.objects.filter(account=viewer, status_id__in=ids).values_list("status_id", flat=True)
+        )
+    rendered_accounts: dict[int, dict] = {}
+    return [_status(row, viewer, mine, rendered_accounts, with_text) for row in rows]
+
+
+def status(row: Status, viewer: Account | None, *, with_text: bool = False) -> dict:
+    return statuses([row], viewer, with_text=with_text)[0]
+
+
+def _status(
+    row: Status, viewer: Account | None, mine: dict[str, set[int]], cache: dict[int, dict], with_text: bool
+) -> dict:
+    if row.account_id not in cache:
+        cache[row.account_id] = account(row.account)
+    base = settings.OBOLE_BASE_URL
+    username = row.account.username
+    entity = {
+        "id": str(row.pk),
+        "uri": f"{base}/users/{username}/statuses/{row.pk}",
+        "url": f"{base}/@{username}/{row.pk}",
+        "created_at": iso(row.created_at),
+        "edited_at": None,
+        "account": cache[row.account_id],
+        "content": row.content,
+        "visibility": row.visibility,
+        "sensitive": row.sensitive,
+        "spoiler_text": row.spoiler_text,
+        "media_attachments": [],
+        "application": None,
+        "mentions": [
+            {
+                "id": m["id"],
+                "username": m["username"],
+                "acct": m["username"],
+                "url": profile_url(m["username"]),
+            }
+            for m in row.mentions
+        ],
+        "tags": [{"name": name, "url": f"{base}/tags/{name}"} for name in row.tags],
+        "emojis": [],
+        "reblogs_count": row.reblogs_count,
+        "favourites_count": row.favourites_count,
+        "replies_count": row.replies_count,
+        "in_reply_to_id": str(row.in_reply_to_id) if row.in_reply_to_id else None,
+        "in_reply_to_account_id": str(row.in_reply_to_account_id) if row.in_reply_to_account_id else None,
+        "reblog": None,
+        "poll": None,
+        "card": None,
+        "language": row.language,
+        "filtered": [],
+    }
+    if viewer is not None:
+        entity.update(
+            favourited=row.pk in mine["favourited"],
+            reblogged=row.pk in mine["reblogged"],
+            bookmarked=row.pk in mine["bookmarked"],
+            muted=False,
+            pinned=False,
+        )
+    if with_text:
+        entity["text"] = row.text
+    if row.reblog_of_id is not None:
+        entity["reblog"] = _status(row.reblog_of, viewer, mine, cache, with_text=False)
+        if viewer is not None:
+            # Mastodon reports the viewer's flags on the wrapper as on the original.
+            for flag in ("favourited", "reblogged", "bookmarked"):
+                entity[flag] = entity["reblog"][flag]
+    return entity
+
+
+def relationships(viewer: Account, targets: list[Account]) -> list[dict]:
+    """Relationship entities, with five queries for any number of targets."""
+    ids = [target.pk for target in targets]
+    following = set(
+        Follow.objects.filter(follower=viewer, target_id__in=ids).values_list("target_id", flat=True)
+    )
+    followed_by = set(
+        Follow.objects.filter(target=viewer, follower_id__in=ids).values_list("follower_id", flat=True)
+    )
+    blocking = set(
+        Block.objects.filter(account=viewer, target_id__in=ids).values_list("target_id", flat=True)
+    )
+    blocked_by = set(
+        Block.objects.filter(target=viewer, account_id__in=ids).values_list("account_id", flat=True)
+    )
+    mutes = dict(
+        Mute.objects.filter(account=viewer, target_id__in=ids).values_list("target_id", "notifications")
+    )
+    return [
+        {
+            "id": str(pk),
+            "following": pk in following,
+            "showing_reblogs": pk in following,
+            "notifying": False,
+            "languages": None,
+            "followed_by": pk in followed_by,
+            "blocking": pk in blocking,
+            "blocked_by": pk in blocked_by,
+            "muting": pk in mutes,
+            "muting_notifications": mutes.get(pk, False),
+            "requested": False,
+            "requested_by": False,
+            "domain_blocking": False,
+            "endorsed": False,
+            "note": "",
+        }
+        for pk in ids
+    ]
+
+
+def notifications(rows: list[Notification], viewer: Account) -> list[dict]:
+    """Rows should come with `from_account`, `status__account` and `status__reblog_of__account` selected."""
+    with_status = [row.status for row in rows if row.status_id is not None]
+    rendered = {entity["id"]: entity for entity in statuses(with_status, viewer)}
+    return [
+        {
+            "id": str(row.pk),
+            "type": row.type,
+            "group_key": f"ungrouped-{row.pk}",
+            "created_at": iso(row.created_at),
+            "account": account(row.from_account),
+            **({"status": rendered[str(row.status_id)]} if row.status_id is not None else {}),
+        }
+        for row in rows
+    ]

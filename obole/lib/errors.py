@@ -1,0 +1,31 @@
+"""The base of every error a person can act on: a message and the HTTP status to answer with.
+
+Services raise these; the API's `endpoint` decorator and the web pages show
+the message, so no view translates errors by hand.
+"""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    status = 422
+
+    def __init__(self, message: str, *, status: int | None = None):
+        super().__init__(message)
+        self.message = message
+        if status is not None:
+            self.status = status
+
+
+class NotFound(UserError):
+    status = 404
+
+
+class Forbidden(UserError):
+    status = 403
+
+
+class WriteRefused(UserError):
+    """The account may not write now (DESIGN rule 2); the API answers 402."""
+
+    status = 402

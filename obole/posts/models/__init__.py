@@ -1,0 +1,18 @@
+from obole.posts.models.feed import HomeFeedEntry
+from obole.posts.models.interactions import Bookmark, Favourite
+from obole.posts.models.notification import Notification
+from obole.posts.models.status import IdempotencyKey, Mention, Status, Visibility
+from obole.posts.models.tag import StatusTag, Tag
+
+__all__ = [
+    "Bookmark",
+    "Favourite",
+    "HomeFeedEntry",
+    "IdempotencyKey",
+    "Mention",
+    "Notification",
+    "Status",
+    "StatusTag",
+    "Tag",
+    "Visibility",
+]

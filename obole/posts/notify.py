@@ -1,0 +1,30 @@
+"""Making notifications. Called inside the transaction of the action that causes them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from obole.accounts.models import Account, Block, Mute
+from obole.posts.models import Notification, Status
+
+
+def notify(
+    recipient_id: int, from_account: Account, type: str, status: Status | None, now: datetime
+) -> Notification | None:
+    """Tell `recipient_id`, unless it is the actor, or it blocks the actor or mutes its notifications."""
+    if recipient_id == from_account.pk:
+        return None
+    if Block.objects.filter(account_id=recipient_id, target=from_account).exists():
+        return None
+    if Mute.objects.filter(account_id=recipient_id, target=from_account, notifications=True).exists():
+        return None
+    return Notification.objects.create(
+        recipient_id=recipient_id, from_account=from_account, type=type, status=status, created_at=now
+    )
+
+
+def withdraw(recipient_id: int, from_account: Account, type: str, status: Status | None) -> None:
+    """Take back a notification whose cause was undone (an unfollow, an unlike)."""
+    Notification.objects.filter(
+        recipient_id=recipient_id, from_account=from_account, type=type, status=status
+    ).delete()
