@@ -175,6 +175,12 @@ else:
 
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     HUEY = SqliteHuey("obole", filename=str(DATA_DIR / "tasks.sqlite3"))
+# The cache holds rate-limit counters: shared in Redis when there is one,
+# else in each process's memory.
+if OBOLE_REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": OBOLE_REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # How often the worker runs billing (renewals, dunning retries, expiry); 0 = never
 # (then run `obole billing run` from cron).
 OBOLE_BILLING_EVERY_MINUTES = env_int("OBOLE_BILLING_EVERY_MINUTES", 10, minimum=0, maximum=1440)
@@ -241,12 +247,12 @@ SILENCED_SYSTEM_CHECKS = [
 # API bodies are small JSON or form documents; anything bigger is refused with 413.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("OBOLE_MAX_BODY_BYTES", 1_048_576, minimum=1024)
 
+# Mastodon's sub-scopes: "read:<thing>" and "write:<thing>".
 _SCOPE_THINGS = {
     "read": "accounts blocks bookmarks favourites filters follows lists mutes notifications search statuses",
     "write": "accounts blocks bookmarks conversations favourites filters follows lists media mutes "
     "notifications reports statuses",
 }
-_SCOPE_THINGS = {family: things.split() for family, things in _SCOPE_THINGS.items()}
 OAUTH2_PROVIDER = {
     # Mastodon's scopes and sub-scopes; an app may ask for any of them. A family
     # ("read") covers its sub-scopes, and "follow" covers read/write of follows,
@@ -256,8 +262,8 @@ OAUTH2_PROVIDER = {
         "write": "Post and change things on your behalf",
         "follow": "Follow, block and mute accounts",
         "push": "Receive push notifications",
-        **{f"read:{thing}": f"Read your {thing}" for thing in _SCOPE_THINGS["read"]},
-        **{f"write:{thing}": f"Change your {thing}" for thing in _SCOPE_THINGS["write"]},
+        **{f"read:{thing}": f"Read your {thing}" for thing in _SCOPE_THINGS["read"].split()},
+        **{f"write:{thing}": f"Change your {thing}" for thing in _SCOPE_THINGS["write"].split()},
     },
     # Any app may use the authorization code, password and client credentials
     # grants, and never more scopes than it registered.
@@ -278,6 +284,11 @@ OAUTH2_PROVIDER = {
 }
 
 # --- Posts -----------------------------------------------------------------
+
+# Rate limits (obole.api.ratelimit), Mastodon's defaults; 0 turns one off.
+OBOLE_RATE_LIMIT_REQUESTS = env_int("OBOLE_RATE_LIMIT_REQUESTS", 300, minimum=0)  # per token or address, 5 min
+OBOLE_RATE_LIMIT_POSTS = env_int("OBOLE_RATE_LIMIT_POSTS", 300, minimum=0)  # per account, 3 hours
+OBOLE_RATE_LIMIT_FOLLOWS = env_int("OBOLE_RATE_LIMIT_FOLLOWS", 400, minimum=0)  # per account, 24 hours
 
 # The longest status, counting every link as 23 characters as Mastodon does.
 OBOLE_MAX_STATUS_CHARS = env_int("OBOLE_MAX_STATUS_CHARS", 500, minimum=1, maximum=100_000)

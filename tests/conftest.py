@@ -32,6 +32,14 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits():
+    """Rate-limit counters live in the cache; each test starts with none spent."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 def card(number: str = "4242424242424242", exp_month: int = 12, exp_year: int = 2030, cvc: str = "123"):
     return SandboxCard(card_number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc)
 

@@ -20,6 +20,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
+from obole.accounts.services import client_ip
+from obole.api import ratelimit
 from obole.api.auth import bearer_token, find_token, grants
 from obole.lib.errors import UserError, WriteRefused
 from obole.membership.permissions import require_write
@@ -78,9 +80,12 @@ def endpoint(
     *,
     scope: str | None = None,
     write: bool = False,
+    limit: str | None = None,
 ) -> Callable:
     """Wrap an API view. `scope` requires a token with that scope; `write` also
-    requires the account to have write rights (402 otherwise)."""
+    requires the account to have write rights (402 otherwise); `limit` names an
+    action rate limit of obole.api.ratelimit ("statuses", "follows") counted per
+    account on top of the per-token request limit every call counts against."""
 
     def decorate(view: Callable) -> Callable:
         @csrf_exempt
@@ -90,34 +95,54 @@ def endpoint(
                 response = error(405, f"Use {' or '.join(methods)} for this endpoint.")
                 response["Allow"] = ", ".join(methods)
                 return response
+            request.rate = None
             try:
-                request.data = _read_body(request)
-                request.account = None
-                raw = bearer_token(request)
-                if raw is not None:
-                    token = find_token(raw)
-                    if token is None:
-                        raise ApiError(401, "The access token is invalid or has expired.")
-                    request.account = token.user
-                    request.token = token
-                if scope is not None or write:
-                    if request.account is None:
-                        raise ApiError(401, "This endpoint needs an access token.")
-                    if scope is not None and not grants(request.token.scope, scope):
-                        raise ApiError(403, "This action is outside the authorized scopes.")
-                if write:
-                    require_write(request.account)
-                return view(request, *args, **kwargs)
+                response = _call(view, request, args, kwargs, scope=scope, write=write, limit=limit)
             except ApiError as exc:
-                return error(exc.status, exc.message)
+                response = error(exc.status, exc.message)
             except WriteRefused as exc:
                 page = request.build_absolute_uri(reverse("membership"))
-                return error(402, f"{exc.message} Pay for your membership at {page}")
+                response = error(402, f"{exc.message} Pay for your membership at {page}")
             except UserError as exc:
-                return error(exc.status, exc.message)
+                response = error(exc.status, exc.message)
             except pydantic.ValidationError as exc:
-                return error(422, validation_message(exc))
+                response = error(422, validation_message(exc))
+            if request.rate is not None:
+                request.rate.apply(response)
+            return response
 
         return wrapper
 
     return decorate
+
+
+def _call(view: Callable, request: HttpRequest, args, kwargs, *, scope, write, limit) -> HttpResponse:
+    """Authenticate, count, authorise, then run the view — in that order, so that
+    even refused requests count against the caller's rate limit."""
+    request.data = _read_body(request)
+    request.account = None
+    raw = bearer_token(request)
+    if raw is not None:
+        token = find_token(raw)
+        if token is None:
+            raise ApiError(401, "The access token is invalid or has expired.")
+        request.account = token.user
+        request.token = token
+    who = f"token:{request.token.pk}" if request.account is not None else f"ip:{client_ip(request)}"
+    request.rate = ratelimit.hit("requests", who)
+    if request.rate is not None and request.rate.exceeded:
+        raise ApiError(429, request.rate.message())
+    if scope is not None or write:
+        if request.account is None:
+            raise ApiError(401, "This endpoint needs an access token.")
+        if scope is not None and not grants(request.token.scope, scope):
+            raise ApiError(403, "This action is outside the authorized scopes.")
+    if write:
+        require_write(request.account)
+    if limit is not None:
+        action = ratelimit.hit(limit, f"account:{request.account.pk}")
+        if action is not None:
+            request.rate = action
+            if action.exceeded:
+                raise ApiError(429, action.message())
+    return view(request, *args, **kwargs)

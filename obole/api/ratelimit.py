@@ -1,0 +1,79 @@
+"""Rate limits, as Mastodon sets them, counted in fixed windows in Django's cache.
+
+- every API request: 300 per 5 minutes per access token, or per address without one;
+- posting: 300 statuses per 3 hours per account;
+- following: 400 follows per 24 hours per account.
+Each limit is a setting (0 turns it off). The counters live in the cache: Redis
+when OBOLE_REDIS_URL is set, so every web process shares them; otherwise each
+process's memory, which makes the limit per process (generous, never
+stricter) in the embedded default. Responses carry X-RateLimit-Limit,
+-Remaining and -Reset (an ISO 8601 time) like Mastodon's.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    limit: int
+    period: int  # seconds
+
+
+def rules() -> dict[str, Rule]:
+    return {
+        "requests": Rule("requests", settings.OBOLE_RATE_LIMIT_REQUESTS, 5 * 60),
+        "statuses": Rule("statuses", settings.OBOLE_RATE_LIMIT_POSTS, 3 * 60 * 60),
+        "follows": Rule("follows", settings.OBOLE_RATE_LIMIT_FOLLOWS, 24 * 60 * 60),
+    }
+
+
+@dataclass(frozen=True)
+class Count:
+    rule: Rule
+    used: int
+    reset: float  # epoch seconds when the window ends
+
+    @property
+    def exceeded(self) -> bool:
+        return self.used > self.rule.limit
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.rule.limit - self.used)
+
+    def apply(self, response: HttpResponse) -> HttpResponse:
+        response["X-RateLimit-Limit"] = str(self.rule.limit)
+        response["X-RateLimit-Remaining"] = str(self.remaining)
+        reset = datetime.fromtimestamp(self.reset, UTC)
+        response["X-RateLimit-Reset"] = reset.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        return response
+
+    def message(self) -> str:
+        wait = max(1, int(self.reset - time.time()))
+        return f"Too many requests. Try again in {wait} seconds."
+
+
+def hit(name: str, who: str) -> Count | None:
+    """Count one use of limit `name` by `who`; None when the limit is off."""
+    rule = rules()[name]
+    if rule.limit <= 0:
+        return None
+    window = int(time.time()) // rule.period
+    key = f"rl:{name}:{who}:{window}"
+    # add() only sets a missing key, so the first request of a window starts it at 0.
+    cache.add(key, 0, timeout=rule.period + 5)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # the key expired between add() and incr()
+        cache.set(key, 1, timeout=rule.period + 5)
+        used = 1
+    return Count(rule, used, reset=(window + 1) * rule.period)

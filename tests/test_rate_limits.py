@@ -1,0 +1,53 @@
+"""Mastodon's rate limits: per token, per address, and per account for posting and following."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from obole.api import ratelimit
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_api_response_carries_the_rate_limit_headers(member, api_as):
+    response = api_as(member).get("/api/obole/v1/membership")
+    assert response.status_code == 200
+    assert response["X-RateLimit-Limit"] == "300"
+    assert response["X-RateLimit-Remaining"] == "299"
+    assert response["X-RateLimit-Reset"].endswith("Z")
+
+
+def test_a_token_past_its_limit_gets_429_with_how_long_to_wait(member, api_as, settings):
+    settings.OBOLE_RATE_LIMIT_REQUESTS = 3
+    api = api_as(member)
+    statuses = [api.get("/api/obole/v1/membership").status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    refused = api.get("/api/obole/v1/membership")
+    assert "Try again in" in refused.json()["error"]
+    assert refused["X-RateLimit-Remaining"] == "0"
+    # Another token of the same account has its own budget, as in Mastodon.
+    assert api_as(member).get("/api/obole/v1/membership").status_code == 200
+
+
+def test_requests_without_a_token_are_limited_per_address(settings, db):
+    settings.OBOLE_RATE_LIMIT_REQUESTS = 2
+    here, there = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.2")
+    path = "/api/obole/v1/membership"
+    assert [here.get(path).status_code for _ in range(3)] == [401, 401, 429]
+    assert there.get(path).status_code == 401
+
+
+def test_a_limit_of_zero_turns_it_off(member, api_as, settings):
+    settings.OBOLE_RATE_LIMIT_REQUESTS = 0
+    response = api_as(member).get("/api/obole/v1/membership")
+    assert response.status_code == 200
+    assert "X-RateLimit-Limit" not in response
+
+
+def test_action_limits_count_per_account_across_tokens(settings):
+    settings.OBOLE_RATE_LIMIT_POSTS = 2
+    counts = [ratelimit.hit("statuses", "account:1") for _ in range(3)]
+    assert [c.exceeded for c in counts] == [False, False, True]
+    assert ratelimit.hit("statuses", "account:2").used == 1
+    assert counts[0].rule.period == 3 * 60 * 60
