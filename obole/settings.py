@@ -188,6 +188,7 @@ OBOLE_BILLING_EVERY_MINUTES = env_int("OBOLE_BILLING_EVERY_MINUTES", 10, minimum
 # --- Accounts and sessions ---------------------------------------------------
 
 AUTH_USER_MODEL = "accounts.Account"
+AUTHENTICATION_BACKENDS = ["obole.accounts.backends.UsernameOrEmailBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "membership"
 LOGOUT_REDIRECT_URL = "landing"

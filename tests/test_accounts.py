@@ -130,3 +130,16 @@ def test_usernames_differing_only_in_case_are_refused_by_the_database_itself():
 
 def test_an_account_is_shown_with_an_at_sign():
     assert str(create_account("paula", PASSWORD)) == "@paula"
+
+
+def test_members_log_in_with_their_username_or_their_email(db):
+    from django.contrib.auth import authenticate
+
+    from tests.conftest import PASSWORD, make_account
+
+    account = make_account("erin")
+    assert authenticate(username="ERIN", password=PASSWORD) == account
+    assert authenticate(username="Erin@Example.org", password=PASSWORD) == account
+    assert authenticate(username="erin@example.org", password="wrong") is None
+    make_account("erin2").__class__.objects.filter(username="erin2").update(email="erin@example.org")
+    assert authenticate(username="erin@example.org", password=PASSWORD) is None  # ambiguous

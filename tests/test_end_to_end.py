@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import http.cookiejar
 import json
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -22,53 +19,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.live import serve
+
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    data_dir = tmp_path_factory.mktemp("obole-e2e")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
-    env["OBOLE_DATA_DIR"] = str(data_dir)
-    if os.environ.get("OBOLE_DATABASE_URL", "").startswith("postgres"):
-        # A database of its own, so the server's migrations do not meet the test database.
-        env["OBOLE_DATABASE_URL"] = _fresh_postgres_database()
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "obole", "serve", "--port", str(port), "--workers", "2"],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            urllib.request.urlopen(base + "/", timeout=2)
-            break
-        except (urllib.error.URLError, ConnectionError):
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("the server did not start:\n" + process.stdout.read())
-            time.sleep(0.2)
-    yield base, env
-    process.terminate()
-    process.wait(timeout=20)
-
-
-def _fresh_postgres_database() -> str:
-    import psycopg
-
-    name = f"obole_e2e_{os.getpid()}"
-    admin = os.environ["OBOLE_DATABASE_URL"].rsplit("/", 1)[0]
-    with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{admin}/{name}"
+    with serve(tmp_path_factory.mktemp("obole-e2e"), "e2e") as running:
+        yield running
 
 
 class Browser:

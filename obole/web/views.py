@@ -48,7 +48,7 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
         else:
-            login(request, account, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, account, backend="obole.accounts.backends.UsernameOrEmailBackend")
             if settings.OBOLE_EMAIL_CONFIRMATION:
                 _send_confirmation(request, account)
             return redirect("membership")

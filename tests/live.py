@@ -1,0 +1,68 @@
+"""A real `obole serve` on a fresh data directory, for the tests that drive it over HTTP."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fresh_postgres_database(label: str) -> str:
+    import psycopg
+
+    name = f"obole_{label}_{os.getpid()}"
+    admin = os.environ["OBOLE_DATABASE_URL"].rsplit("/", 1)[0]
+    with psycopg.connect(admin + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{admin}/{name}"
+
+
+@contextlib.contextmanager
+def serve(data_dir: Path, label: str, **settings: str) -> Iterator[tuple[str, dict]]:
+    """Start `obole serve` (2 workers) and yield its base URL and environment.
+
+    On PostgreSQL runs the server gets a database of its own, so its migrations
+    never meet the test database.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
+    env["OBOLE_DATA_DIR"] = str(data_dir)
+    if os.environ.get("OBOLE_DATABASE_URL", "").startswith("postgres"):
+        env["OBOLE_DATABASE_URL"] = fresh_postgres_database(label)
+    env.update(settings)
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "obole", "serve", "--port", str(port), "--workers", "2"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(base + "/", timeout=2)
+            break
+        except (urllib.error.URLError, ConnectionError):
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail("the server did not start:\n" + process.stdout.read())
+            time.sleep(0.2)
+    try:
+        yield base, env
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
