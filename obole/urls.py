@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
-from oauth2_provider import views as oauth_views
+
+from obole.api import oauth
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    # Mastodon's OAuth paths (no trailing slash), served by django-oauth-toolkit.
-    path("oauth/authorize", oauth_views.AuthorizationView.as_view(), name="oauth-authorize"),
-    path("oauth/token", oauth_views.TokenView.as_view(), name="oauth-token"),
-    path("oauth/revoke", oauth_views.RevokeTokenView.as_view(), name="oauth-revoke"),
+    # Mastodon's OAuth paths (no trailing slash), django-oauth-toolkit's views wrapped for Mastodon apps.
+    path("oauth/authorize", oauth.AuthorizeView.as_view(), name="oauth-authorize"),
+    path("oauth/token", oauth.token, name="oauth-token"),
+    path("oauth/revoke", oauth.revoke, name="oauth-revoke"),
     path("", include("obole.api.urls")),
     path("", include("obole.web.urls")),
 ]

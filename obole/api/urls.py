@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from obole.api import membership, webhooks
+from obole.api import instance, membership, oauth, startup, webhooks
 
 urlpatterns = [
     path("api/obole/v1/membership", membership.show, name="api-membership"),
@@ -9,4 +9,24 @@ urlpatterns = [
     path("api/obole/v1/membership/resume", membership.resume),
     path("api/obole/v1/membership/ledger", membership.ledger),
     path("api/obole/v1/webhooks/<slug:provider>", webhooks.receive),
+]
+
+# Mastodon's start-up endpoints and OAuth discovery. Apps call some with a trailing slash.
+urlpatterns += [
+    path("api/v1/apps", oauth.create_app, name="api-apps"),
+    path("api/v1/apps/verify_credentials", oauth.verify_app),
+    path(".well-known/oauth-authorization-server", oauth.server_metadata),
+    re_path(r"^api/v1/instance/?$", instance.v1),
+    re_path(r"^api/v2/instance/?$", instance.v2),
+    path("api/v1/instance/rules", instance.instance_rules),
+    path(".well-known/nodeinfo", instance.nodeinfo_links),
+    path("nodeinfo/2.0", instance.nodeinfo, name="nodeinfo"),
+    path("api/v1/custom_emojis", startup.custom_emojis),
+    path("api/v1/preferences", startup.preferences),
+    path("api/v1/markers", startup.markers),
+    re_path(r"^api/v[12]/filters$", startup.filters),
+    path("api/v1/followed_tags", startup.followed_tags),
+    path("api/v1/lists", startup.lists),
+    path("api/v1/announcements", startup.announcements),
+    re_path(r"^api/v1/trends(?:/tags|/statuses|/links)?$", startup.trends),
 ]

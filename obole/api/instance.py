@@ -1,0 +1,225 @@
+"""What a Mastodon app or a crawler reads first: the instance (v1 and v2) and nodeinfo.
+
+Mastodon apps decide from these what they may offer (no media, no polls on
+Obole), how long a post may be, and whether sign-up is open; the fee is in
+the description and the rules, so a member sees it in the app before joining.
+The server speaks the Mastodon API of 4.3 and says so in `version`, the way
+other compatible servers do.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as package_version
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, JsonResponse
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils import timezone
+
+from obole.accounts.models import Account
+from obole.api.endpoints import endpoint
+from obole.membership.plans import plan_for
+
+TITLE = "Obole"
+MASTODON_API = "4.3.0"
+NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.0"
+# Counting rows is not free on a large network; the numbers may be a minute old.
+STATS_SECONDS = 60
+
+
+def obole_version() -> str:
+    try:
+        return package_version("obole")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0.0.0"
+
+
+def version_string() -> str:
+    return f"{MASTODON_API} (compatible; Obole {obole_version()})"
+
+
+def _status_count() -> int:
+    try:
+        status = apps.get_model("posts", "Status")
+    except LookupError:
+        return 0
+    return status.objects.count()
+
+
+def _count_stats() -> dict[str, int]:
+    now = timezone.now()
+    accounts = Account.objects.filter(is_active=True)
+    return {
+        "user_count": accounts.count(),
+        "status_count": _status_count(),
+        # Obole does not federate: it knows no other domain.
+        "domain_count": 0,
+        "active_month": accounts.filter(last_login__gte=now - timedelta(days=30)).count(),
+        "active_halfyear": accounts.filter(last_login__gte=now - timedelta(days=180)).count(),
+    }
+
+
+def instance_stats() -> dict[str, int]:
+    """Users, posts, known domains and active users; shared by the instance and nodeinfo."""
+    return cache.get_or_set("obole:instance-stats", _count_stats, STATS_SECONDS)
+
+
+def fee_text() -> str:
+    text = f"Posting needs a paid membership: {plan_for()}"
+    if settings.OBOLE_FEE_BY_COUNTRY:
+        text += " (the price differs in some countries)"
+    return text
+
+
+def description() -> str:
+    return (
+        f"A microblogging server where every account that writes pays a small fee, so that a farm of "
+        f"bots costs real money. {fee_text()}. Reading is free."
+    )
+
+
+def rules() -> list[dict]:
+    per_card = settings.OBOLE_ACCOUNTS_PER_CARD
+    cards = (
+        "Each account needs a payment card of its own."
+        if per_card == 1
+        else f"One payment card may pay for at most {per_card} accounts."
+    )
+    return [
+        {
+            "id": "1",
+            "text": f"{fee_text()}.",
+            "hint": "Reading is free. Posting, replying, reposting, liking and following need it.",
+            "translations": {},
+        },
+        {"id": "2", "text": cards, "hint": "Cards of banned accounts cannot pay again.", "translations": {}},
+    ]
+
+
+def _limits() -> dict:
+    """Mastodon's configuration limits: Obole has text posts only."""
+    return {
+        "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
+        "statuses": {
+            "max_characters": settings.OBOLE_MAX_STATUS_CHARS,
+            "max_media_attachments": 0,
+            "characters_reserved_per_url": 23,
+        },
+        "media_attachments": {
+            "supported_mime_types": [],
+            "image_size_limit": 0,
+            "image_matrix_limit": 0,
+            "video_size_limit": 0,
+            "video_frame_rate_limit": 0,
+            "video_matrix_limit": 0,
+        },
+        "polls": {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0},
+    }
+
+
+def _streaming(request: HttpRequest) -> str:
+    # Obole has no streaming server yet; apps that cannot connect fall back to polling.
+    return f"{'wss' if request.is_secure() else 'ws'}://{request.get_host()}"
+
+
+@endpoint(("GET",))
+def v1(request: HttpRequest) -> JsonResponse:
+    stats = instance_stats()
+    return JsonResponse(
+        {
+            "uri": request.get_host(),
+            "title": TITLE,
+            "short_description": description(),
+            "description": description(),
+            "email": settings.OBOLE_CONTACT_EMAIL,
+            "version": version_string(),
+            "urls": {"streaming_api": _streaming(request)},
+            "stats": {key: stats[key] for key in ("user_count", "status_count", "domain_count")},
+            "thumbnail": request.build_absolute_uri(static("obole/instance-thumbnail.png")),
+            "languages": ["en"],
+            "registrations": settings.OBOLE_REGISTRATION_OPEN,
+            "approval_required": False,
+            "invites_enabled": False,
+            "configuration": _limits(),
+            "contact_account": None,
+            "rules": rules(),
+        }
+    )
+
+
+@endpoint(("GET",))
+def v2(request: HttpRequest) -> JsonResponse:
+    home = request.build_absolute_uri("/")
+    return JsonResponse(
+        {
+            "domain": request.get_host(),
+            "title": TITLE,
+            "version": version_string(),
+            "source_url": home,
+            "description": description(),
+            "usage": {"users": {"active_month": instance_stats()["active_month"]}},
+            "thumbnail": {
+                "url": request.build_absolute_uri(static("obole/instance-thumbnail.png")),
+                "blurhash": None,
+                "versions": None,
+            },
+            "icon": [],
+            "languages": ["en"],
+            "configuration": {
+                **_limits(),
+                "urls": {"streaming": _streaming(request), "status": None, "about": home},
+                "translation": {"enabled": False},
+            },
+            "registrations": {
+                "enabled": settings.OBOLE_REGISTRATION_OPEN,
+                "approval_required": False,
+                "reason_required": False,
+                "message": None,
+                "url": None,
+            },
+            "api_versions": {"mastodon": 2},
+            "contact": {"email": settings.OBOLE_CONTACT_EMAIL, "account": None},
+            "rules": rules(),
+        }
+    )
+
+
+@endpoint(("GET",))
+def instance_rules(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(rules(), safe=False)
+
+
+@endpoint(("GET",))
+def nodeinfo_links(request: HttpRequest) -> JsonResponse:
+    href = request.build_absolute_uri(reverse("nodeinfo"))
+    return JsonResponse({"links": [{"rel": NODEINFO_SCHEMA, "href": href}]})
+
+
+@endpoint(("GET",))
+def nodeinfo(request: HttpRequest) -> JsonResponse:
+    stats = instance_stats()
+    return JsonResponse(
+        {
+            "version": "2.0",
+            "software": {"name": "obole", "version": obole_version()},
+            # Obole speaks no federation protocol yet.
+            "protocols": [],
+            "services": {"outbound": [], "inbound": []},
+            "usage": {
+                "users": {
+                    "total": stats["user_count"],
+                    "activeMonth": stats["active_month"],
+                    "activeHalfyear": stats["active_halfyear"],
+                },
+                "localPosts": stats["status_count"],
+            },
+            "openRegistrations": settings.OBOLE_REGISTRATION_OPEN,
+            "metadata": {"nodeName": TITLE, "nodeDescription": description()},
+        },
+        content_type=f'application/json; profile="{NODEINFO_SCHEMA}#"',
+    )
