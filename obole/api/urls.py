@@ -1,6 +1,7 @@
 from django.urls import path, re_path
 
 from obole.api import instance, membership, oauth, startup, webhooks
+from obole.api import statuses
 
 urlpatterns = [
     path("api/obole/v1/membership", membership.show, name="api-membership"),
@@ -29,4 +30,26 @@ urlpatterns += [
     path("api/v1/lists", startup.lists),
     path("api/v1/announcements", startup.announcements),
     re_path(r"^api/v1/trends(?:/tags|/statuses|/links)?$", startup.trends),
+]
+
+# Statuses: posting, threads, likes, reposts and bookmarks (obole/api/statuses.py).
+urlpatterns += [
+    path("api/v1/statuses", statuses.collection),
+    path("api/v1/statuses/<str:status_id>", statuses.detail),
+    path("api/v1/statuses/<str:status_id>/context", statuses.context),
+    path("api/v1/statuses/<str:status_id>/source", statuses.source),
+    path("api/v1/statuses/<str:status_id>/favourite", statuses.favourite),
+    path("api/v1/statuses/<str:status_id>/unfavourite", statuses.unfavourite),
+    path("api/v1/statuses/<str:status_id>/reblog", statuses.reblog),
+    path("api/v1/statuses/<str:status_id>/unreblog", statuses.unreblog),
+    path("api/v1/statuses/<str:status_id>/bookmark", statuses.bookmark),
+    path("api/v1/statuses/<str:status_id>/unbookmark", statuses.unbookmark),
+    path("api/v1/statuses/<str:status_id>/pin", statuses.pin),
+    path("api/v1/statuses/<str:status_id>/unpin", statuses.pin),
+    path("api/v1/statuses/<str:status_id>/mute", statuses.mute),
+    path("api/v1/statuses/<str:status_id>/unmute", statuses.mute),
+    path("api/v1/statuses/<str:status_id>/favourited_by", statuses.favourited_by),
+    path("api/v1/statuses/<str:status_id>/reblogged_by", statuses.reblogged_by),
+    path("api/v1/bookmarks", statuses.bookmarks),
+    path("api/v1/favourites", statuses.favourites),
 ]
