@@ -38,7 +38,8 @@ IDEMPOTENCY_WINDOW = timedelta(hours=1)
 # Mastodon counts every link as 23 characters, whatever its length.
 URL_LENGTH = 23
 _URL = re.compile(r"https?://[^\s<>\"']+")
-LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})?")
+# At most 8 characters ("zh-Hant"), the width of the language column.
+LANGUAGE = re.compile(r"[a-z]{2,3}(-[A-Za-z0-9]{2,4})?")
 
 
 def text_length(text: str) -> int:
