@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from obole.accounts.models import Account
+from obole.posts import services
 from tests.conftest import Api, make_account
 from tests.schema import assert_entity
 
@@ -58,6 +59,7 @@ def test_the_v2_instance_is_a_mastodon_instance(member, path):
     assert body["configuration"]["media_attachments"]["supported_mime_types"] == []
     assert body["configuration"]["polls"]["max_options"] == 0
     assert body["configuration"]["accounts"]["max_featured_tags"] == 0
+    assert body["configuration"]["accounts"]["max_note_length"] == 500
     assert body["thumbnail"]["url"].startswith("http://testserver/static/")
 
 
@@ -101,6 +103,14 @@ def test_the_counts_are_of_live_accounts_and_recent_sign_ins(db):
     assert v1["stats"]["user_count"] == 3
     assert v2["usage"]["users"]["active_month"] == 1
     assert nodeinfo["usage"]["users"] == {"total": 3, "activeMonth": 1, "activeHalfyear": 2}
+
+
+def test_the_status_count_adds_up_every_accounts_posts(member):
+    services.post_status(member, "One")
+    services.post_status(member, "Two")
+    v1 = Client().get("/api/v1/instance").json()
+    assert v1["stats"]["status_count"] == 2
+    assert Client().get("/nodeinfo/2.0").json()["usage"]["localPosts"] == 2
 
 
 def test_nodeinfo_is_discovered_and_describes_obole(settings):

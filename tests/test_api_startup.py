@@ -55,6 +55,10 @@ def test_preferences_are_mastodons_defaults(newcomer, api_as):
     assert_entity("Preferences", body, send_nulls=True)
     assert body["posting:default:visibility"] == "public" and body["posting:default:sensitive"] is False
     assert body["reading:expand:media"] == "default" and body["posting:default:language"] is None
+    newcomer.default_visibility, newcomer.default_language = "unlisted", "fr"
+    newcomer.save()
+    changed = api_as(newcomer, "read").get("/api/v1/preferences").json()
+    assert changed["posting:default:visibility"] == "unlisted" and changed["posting:default:language"] == "fr"
     assert Client().get("/api/v1/preferences").status_code == 401
     assert api_as(newcomer, "write").get("/api/v1/preferences").status_code == 403
 

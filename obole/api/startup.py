@@ -43,9 +43,9 @@ def preferences(request: HttpRequest) -> JsonResponse:
     account = request.account
     return JsonResponse(
         {
-            "posting:default:visibility": getattr(account, "default_visibility", "") or "public",
-            "posting:default:sensitive": getattr(account, "default_sensitive", False),
-            "posting:default:language": getattr(account, "default_language", "") or None,
+            "posting:default:visibility": account.default_visibility,
+            "posting:default:sensitive": account.default_sensitive,
+            "posting:default:language": account.default_language or None,
             "reading:expand:media": "default",
             "reading:expand:spoilers": False,
             "reading:autoplay:gifs": False,
