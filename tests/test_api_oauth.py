@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.test import Client
-from oauth2_provider.models import AccessToken
+from oauth2_provider.models import AccessToken, Application
 
 from obole.api.auth import find_app_token, find_token, grants
 from tests.conftest import PASSWORD, Api
@@ -379,6 +379,21 @@ def test_a_native_app_is_sent_back_to_its_own_scheme(newcomer):
     app = register(redirect_uris="org.example.app://oauth")
     _, response = approve(signed_in(newcomer), authorize_url(app, "org.example.app://oauth", scope="read"))
     assert response.status_code == 302 and response["Location"].startswith("org.example.app://oauth?code=")
+
+
+def test_an_app_made_in_the_admin_may_be_authorized_for_any_scope(newcomer):
+    app = Application(
+        name="Made by staff",
+        redirect_uris=CALLBACK,
+        client_type=Application.CLIENT_CONFIDENTIAL,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+    )
+    app.save()
+    page, response = approve(
+        signed_in(newcomer), authorize_url({"client_id": app.client_id}, scope="read follow")
+    )
+    assert "Authorize Made by staff?" in page.content.decode()
+    assert response.status_code == 302 and "code=" in response["Location"]
 
 
 def test_authorizing_more_than_the_app_registered_is_refused(newcomer):
