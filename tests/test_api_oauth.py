@@ -102,6 +102,7 @@ def test_an_app_without_redirect_uris_or_scopes_gets_mastodons_defaults():
     [
         ({}, 422, "client_name"),
         ({"client_name": ""}, 422, "client_name"),
+        ({"client_name": "   "}, 422, "client_name"),
         ({"client_name": "x" * 61}, 422, "client_name"),
         ({"client_name": 7}, 422, "client_name"),
         ({"client_name": "a", "scopes": "read admin:everything"}, 422, "admin:everything"),

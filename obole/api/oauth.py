@@ -21,7 +21,12 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pydantic
-from django.core.exceptions import ObjectDoesNotExist, RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import (
+    ObjectDoesNotExist,
+    RequestDataTooBig,
+    SuspiciousOperation,
+    ValidationError,
+)
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
@@ -162,6 +167,9 @@ def create_app(request: HttpRequest) -> JsonResponse:
     if "redirect_uris[]" in request.POST:
         data["redirect_uris"] = request.POST.getlist("redirect_uris[]")
     form = NewApp.model_validate(data)
+    name = form.client_name.strip()
+    if not name:
+        raise ApiError(422, "client_name: give the app a name.")
     uris = _words(form.redirect_uris) or [OOB]
     scopes = _words(form.scopes) or ["read"]
     for uri in uris:
@@ -173,12 +181,12 @@ def create_app(request: HttpRequest) -> JsonResponse:
     if website:
         try:
             URLValidator(schemes=["http", "https"])(website)
-        except Exception:
+        except ValidationError:
             raise ApiError(422, "website: give an http or https address.") from None
     secret = generate_client_secret()
     with transaction.atomic():
         application = Application.objects.create(
-            name=form.client_name.strip() or form.client_name,
+            name=name,
             redirect_uris=" ".join(uris),
             client_type=Application.CLIENT_CONFIDENTIAL,
             authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
