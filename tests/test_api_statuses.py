@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.test import Client
 
 from obole.accounts import graph
 from obole.posts import services
@@ -159,6 +160,18 @@ def test_form_posts_with_media_or_a_poll_are_refused(member, api_as):
 )
 def test_a_malformed_body_is_refused(member, api_as, raw, status):
     assert_error(api_as(member).post(STATUSES, raw), status)
+
+
+def test_api_writes_need_no_csrf_cookie(member, paul, api_as):
+    """Apps send bearer tokens, never cookies: every write path is exempt from CSRF checks."""
+    api = api_as(member)
+    api.client = Client(enforce_csrf_checks=True)
+    created = api.post(STATUSES, {"status": "from an app"})
+    assert created.status_code == 200, created.content
+    other = post(paul)
+    for action in ("favourite", "reblog", "bookmark", "pin"):
+        assert api.post(url(other, action)).status_code in (200, 422)
+    assert delete(api, url(created.json()["id"])).status_code == 200
 
 
 def test_a_repeated_idempotency_key_returns_the_first_status(member, api_as):

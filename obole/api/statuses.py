@@ -22,6 +22,7 @@ from typing import Literal
 import pydantic
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from obole.accounts.models import Account, Block, Mute
 from obole.api.auth import grants
@@ -149,6 +150,9 @@ def _many(request: HttpRequest) -> JsonResponse:
     return JsonResponse(statuses(rows, request.account), safe=False)
 
 
+# The dispatchers are what the URL resolves to, so they are the views CSRF
+# middleware looks at: they must be exempt themselves (bearer tokens, not cookies).
+@csrf_exempt
 def collection(request: HttpRequest) -> JsonResponse:
     """GET several statuses by id, or POST a new one."""
     if request.method == "POST":
@@ -179,6 +183,7 @@ def _delete(request: HttpRequest, status_id: str) -> JsonResponse:
     return JsonResponse(entity)
 
 
+@csrf_exempt
 def detail(request: HttpRequest, status_id: str) -> JsonResponse:
     if request.method == "GET":
         return _show(request, status_id)
