@@ -1,0 +1,355 @@
+"""Benchmark: posts, home timelines and verify_credentials through the real HTTP stack.
+
+    .venv/bin/python bench/social.py [--members 10000] [--duration 20] [--connections 32]
+                                     [--databases sqlite postgresql] [--no-record]
+
+Method: for each database, a fresh database (SQLite in a temporary data
+directory; PostgreSQL `obole_bench`, recreated, with the task queue and the
+rate-limit counters in Redis db 14) is migrated and seeded in bulk with a
+social network (bench/social_seed.py: paid members, a power-law follow graph,
+a week of statuses fanned out to full home timelines, one token per member).
+Then `obole serve --workers 2 --no-task-worker` runs as a subprocess, and wrk
+(bench/social.lua) sends each workload for `--duration` seconds over
+`--connections` keep-alive connections, after a 1-second warm-up; every
+request is made as a random member with its own bearer token:
+  - POST /api/v1/statuses (a short text, a unique Idempotency-Key);
+  - GET /api/v1/timelines/home?limit=20;
+  - GET /api/v1/accounts/verify_credentials;
+  - the ceiling: a bare Django view reading one row, without middleware,
+    served the same way against the same database (bench/ceiling.py).
+Each figure is also given as a ratio to the ceiling. Rate limits stay on and
+are counted on every request, but are set too high to be reached. Any non-2xx
+answer, socket error or timeout is counted and flags the run. Last, the
+fan-out delay: one client posts at `--fanout-rate` a second as the most-followed
+members, another polls followers' home timelines with since_id, and each post's
+delay from its POST's response to its first sighting is recorded.
+Results are printed and appended to bench/RESULTS.md (unless --no-record).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+POSTGRES = "postgres://postgres@127.0.0.1:5432"
+REDIS = "redis://127.0.0.1:6379/14"
+# Limits counted on every request, as in production, but never reached by the load.
+UNREACHABLE_LIMIT = str(10**9)
+
+sys.path.insert(0, str(ROOT))
+from bench import social_load as load  # noqa: E402
+
+WORKLOADS = {
+    "posts": ("POST /api/v1/statuses", "post", "/api/v1/statuses"),
+    "home": ("GET /api/v1/timelines/home", "get", "/api/v1/timelines/home?limit=20"),
+    "verify": ("GET /api/v1/accounts/verify_credentials", "get", "/api/v1/accounts/verify_credentials"),
+    # Not in the default set: the cheapest authenticated Obole endpoint, for comparison.
+    "membership": ("GET /api/obole/v1/membership", "get", "/api/obole/v1/membership"),
+}
+DEFAULT_WORKLOADS = ["verify", "home", "posts"]
+
+
+@dataclass
+class Row:
+    workload: str
+    load: load.Load | None  # None when the endpoint does not exist on this server
+    ratio: float = float("nan")
+
+
+def child_seed(members: int, statuses: int, out: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "obole.settings")
+    import django
+
+    django.setup()
+    from bench import social_seed
+
+    social_seed.seed(members, statuses, Path(out))
+
+
+def fresh_env(database: str) -> dict:
+    env = {
+        k: v for k, v in os.environ.items() if not k.startswith("OBOLE_") and k != "DJANGO_SETTINGS_MODULE"
+    }
+    env["OBOLE_DATA_DIR"] = tempfile.mkdtemp(prefix="obole-social-")
+    env["OBOLE_LOG_LEVEL"] = "WARNING"
+    env["OBOLE_BILLING_EVERY_MINUTES"] = "0"
+    env["OBOLE_RATE_LIMIT_REQUESTS"] = UNREACHABLE_LIMIT
+    env["OBOLE_RATE_LIMIT_POSTS"] = UNREACHABLE_LIMIT
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    if database == "postgresql":
+        import psycopg
+
+        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
+            conn.execute("DROP DATABASE IF EXISTS obole_bench WITH (FORCE)")
+            conn.execute("CREATE DATABASE obole_bench")
+        env["OBOLE_DATABASE_URL"] = f"{POSTGRES}/obole_bench"
+        if redis_available():
+            import redis
+
+            redis.Redis.from_url(REDIS).flushdb()
+            env["OBOLE_REDIS_URL"] = REDIS
+    return env
+
+
+def postgres_available() -> bool:
+    try:
+        import psycopg
+
+        psycopg.connect(f"{POSTGRES}/postgres", connect_timeout=3).close()
+        return True
+    except Exception:
+        return False
+
+
+def redis_available() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping())
+    except Exception:
+        return False
+
+
+def seed(env: dict, members: int, statuses: int) -> tuple[dict, float]:
+    began = time.perf_counter()
+    argv = [
+        sys.executable,
+        __file__,
+        "--child",
+        "seed",
+        "--members",
+        str(members),
+        "--statuses",
+        str(statuses),
+    ]
+    done = subprocess.run(argv, env=env)
+    if done.returncode != 0:
+        raise SystemExit("seeding failed")
+    world = json.loads((Path(env["OBOLE_DATA_DIR"]) / "world.json").read_text())
+    return world, time.perf_counter() - began
+
+
+def timed(port: int, mode: str, path: str, tokens: Path, args: argparse.Namespace) -> load.Load:
+    load.drive(port, mode, path, tokens, 1, args.connections)  # warm-up: workers, connections, caches
+    return load.drive(port, mode, path, tokens, args.duration, args.connections)
+
+
+def measure(database: str, args: argparse.Namespace) -> dict:
+    env = fresh_env(database)
+    data = Path(env["OBOLE_DATA_DIR"])
+    print(f"\n{database}: seeding {args.members} members …", flush=True)
+    world, seeded_in = seed(env, args.members, args.statuses)
+    print(f"  seeded in {seeded_in:.1f} s: {describe_world(world)}", flush=True)
+    tokens = data / "tokens.txt"
+    workers = str(args.workers)
+
+    port = load.free_port()
+    ceiling_argv = [sys.executable, str(HERE / "ceiling.py"), "--port", str(port), "--workers", workers]
+    with load.Server("ceiling", ceiling_argv, env, port, data / "ceiling.log"):
+        ceiling = timed(port, "get", "/ceiling", tokens, args)
+    rows = [Row("ceiling: bare Django view, one row", ceiling, 1.0)]
+    print_row(rows[-1])
+
+    port = load.free_port()
+    serve = [sys.executable, "-m", "obole", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    serve += ["--workers", workers, "--no-task-worker"]
+    fanout = None
+    with load.Server("obole serve", serve, env, port, data / "serve.log"):
+        probe_token = tokens.read_text().split()[0]
+        for name in args.workloads:
+            label, mode, path = WORKLOADS[name]
+            status, _ = load.request(port, "GET", path.split("?")[0], token=probe_token)
+            if status == 404:
+                rows.append(Row(label, None))
+            else:
+                result = timed(port, mode, path, tokens, args)
+                rows.append(Row(label, result, result.per_second / ceiling.per_second))
+            print_row(rows[-1])
+        probe = world["probe"]
+        if args.fanout_rate > 0 and probe:
+            status, _ = load.request(port, "GET", "/api/v1/timelines/home", token=probe["readers"][0])
+            if status != 404:
+                # Enough authors that none posts more than 200 times: far below 300 in 3 hours.
+                wanted = max(1, math.ceil(args.fanout_rate * args.duration / 200))
+                probe["authors"] = probe["authors"][:wanted]
+                probe["author_followers"] = probe["author_followers"][:wanted]
+                fanout = load.fanout_delay(
+                    port, probe["authors"], probe["readers"], args.duration, args.fanout_rate
+                )
+                print_fanout(fanout, probe)
+    shutil.rmtree(data, ignore_errors=True)
+    return {"database": database, "world": world, "seeded_in": seeded_in, "rows": rows, "fanout": fanout}
+
+
+def describe_world(world: dict) -> str:
+    return (
+        f"{world['members']} paid members, {world['follows']} follows (following: median "
+        f"{world['following_median']:.0f}; followers: median {world['followers_median']:.0f}, "
+        f"99th percentile {world['followers_p99']}, max {world['followers_max']}, "
+        f"{world['accounts_over_1000_followers']} accounts with 1,000+), {world['statuses']} statuses, "
+        f"{world['feed_entries']} home-timeline entries"
+    )
+
+
+def print_row(row: Row) -> None:
+    if row.load is None:
+        print(f"  {row.workload:44} absent (404)", flush=True)
+        return
+    r = row.load
+    flag = f"   ERRORS: {r.error_detail}" if r.errors else ""
+    print(
+        f"  {row.workload:44} {r.per_second:8.1f}/s  p50 {r.p50_ms:7.2f} ms  p99 {r.p99_ms:7.2f} ms  "
+        f"errors {r.errors:4}  x{row.ratio:.2f} of ceiling{flag}",
+        flush=True,
+    )
+
+
+def print_fanout(f: load.Fanout, probe: dict) -> None:
+    flag = f"   ERRORS: {f.error_detail}" if f.errors else ""
+    print(
+        f"  fan-out delay: p50 {f.p50_ms:.2f} ms, p99 {f.p99_ms:.2f} ms over {f.seen} posts at "
+        f"{f.posts_per_second:.1f} posts/s (authors with {fmt_list(probe['author_followers'])} followers)"
+        f"{flag}",
+        flush=True,
+    )
+
+
+def fmt_list(values: list) -> str:
+    return ", ".join(f"{v:,}" for v in values)
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, {platform.machine()}, Python {platform.python_version()}"
+
+
+def method(args: argparse.Namespace) -> str:
+    return (
+        f"Method: see the docstrings of bench/social.py and bench/social_seed.py. Each member follows a "
+        f"log-normal number of accounts (median 40, at least 10), chosen by a Zipf law (1/rank^0.8), "
+        f"and wrote {args.statuses} statuses over the last week, fanned out to every follower's home "
+        f"timeline. Load generator: {load.generator()} (one thread), {args.connections} connections, "
+        f"{args.duration} s per workload after a 1 s warm-up, each request as a random member; "
+        f"server: `obole serve --workers {args.workers} --no-task-worker` (Granian, WSGI, 4 threads "
+        f"per worker); the ceiling is bench/ceiling.py served the same way. PostgreSQL runs with the "
+        f"cache and task queue in Redis. Rate limits are counted but set out of reach. The fan-out "
+        f"probe posts at {args.fanout_rate:g}/s as the most-followed members and polls followers' home "
+        f"timelines back to back with since_id."
+    )
+
+
+def record(args: argparse.Namespace, results: list[dict], argv: list[str]) -> None:
+    lines = [
+        f"\n## Social — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
+        "",
+        f"Machine: {machine()}. Command: `.venv/bin/python bench/social.py {' '.join(argv)}`.",
+        method(args),
+        "",
+        *(
+            f"Seeded ({r['database']}, {r['seeded_in']:.0f} s): {describe_world(r['world'])}."
+            for r in results
+        ),
+        "",
+        "| database | workload | requests/s | p50 ms | p99 ms | errors | ratio to ceiling |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        for row in r["rows"]:
+            if row.load is None:
+                lines.append(f"| {r['database']} | {row.workload} | absent (404) | | | | |")
+                continue
+            x = row.load
+            errors = f"**{x.errors}** ({x.error_detail})" if x.errors else "0"
+            lines.append(
+                f"| {r['database']} | {row.workload} | {x.per_second:.1f} | {x.p50_ms:.2f} | "
+                f"{x.p99_ms:.2f} | {errors} | {row.ratio:.2f} |"
+            )
+    fanouts = [r for r in results if r["fanout"] is not None]
+    if fanouts:
+        lines += [
+            "",
+            "| database | fan-out delay p50 ms | p99 ms | posts | posts/s held | authors' followers "
+            "| errors |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in fanouts:
+            f = r["fanout"]
+            errors = f"**{f.errors}** ({f.error_detail})" if f.errors else "0"
+            lines.append(
+                f"| {r['database']} | {f.p50_ms:.2f} | {f.p99_ms:.2f} | {f.seen} | "
+                f"{f.posts_per_second:.1f} | {fmt_list(r['world']['probe']['author_followers'])} | {errors} |"
+            )
+    if any_errors(results):
+        lines += ["", "**This run had errors** (see the errors columns): its figures are suspect."]
+    results_file = HERE / "RESULTS.md"
+    with results_file.open("a") as handle:
+        handle.write("\n".join(lines) + "\n")
+
+
+def any_errors(results: list[dict]) -> bool:
+    loads = [row.load for r in results for row in r["rows"] if row.load is not None]
+    return any(x.errors for x in loads) or any(r["fanout"] and r["fanout"].errors for r in results)
+
+
+def stop_on_sigterm(signum, frame) -> None:
+    # Turn SIGTERM into an exception, so the `with Server` blocks stop their servers.
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=10_000)
+    parser.add_argument("--statuses", type=int, default=3, help="statuses per member in the seeded history")
+    parser.add_argument("--duration", type=int, default=20, help="seconds per workload")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes")
+    parser.add_argument("--databases", nargs="+", choices=["sqlite", "postgresql"], default=None)
+    parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS), default=DEFAULT_WORKLOADS)
+    parser.add_argument(
+        "--fanout-rate", type=float, default=10, help="posts/s of the fan-out probe; 0 = skip"
+    )
+    parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child_seed(args.members, args.statuses, os.environ["OBOLE_DATA_DIR"])
+        return
+    if args.members < 20:
+        parser.error("--members must be at least 20 (each member follows at least 10 others)")
+
+    databases = args.databases or ["sqlite"] + (["postgresql"] if postgres_available() else [])
+    if "postgresql" in databases and not postgres_available():
+        raise SystemExit(f"PostgreSQL is not reachable at {POSTGRES}")
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
+    print(f"Social benchmark — {machine()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    print(method(args))
+    results = [measure(database, args) for database in databases]
+    if not args.no_record:
+        record(args, results, sys.argv[1:])
+    if any_errors(results):
+        raise SystemExit("FLAGGED: some requests failed (see the errors column); the figures are suspect")
+
+
+if __name__ == "__main__":
+    main()
