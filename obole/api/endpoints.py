@@ -75,6 +75,35 @@ def validation_message(exc: pydantic.ValidationError) -> str:
     return f"{field}: {message}" if field else message
 
 
+# Rails' boolean cast, which Mastodon applies to its parameters: anything else is true.
+_FALSE = frozenset(("0", "f", "false", "off", ""))
+
+
+def truthy(value: object) -> bool:
+    """A boolean parameter as Mastodon reads it: true, "true", "1"… yes; false, "false", "0", "" no."""
+    if isinstance(value, str):
+        return value.strip().lower() not in _FALSE
+    return bool(value)
+
+
+def array_param(request: HttpRequest, name: str) -> list[str]:
+    """An array parameter: `types[]=a&types[]=b` (or `types=a`) in the query, or a JSON array in the body."""
+    values: list = request.GET.getlist(f"{name}[]") + request.GET.getlist(name)
+    if not values:
+        given = request.data.get(f"{name}[]", request.data.get(name))
+        values = given if isinstance(given, list) else [] if given in (None, "") else [given]
+    if not all(isinstance(value, (str, int)) and not isinstance(value, bool) for value in values):
+        raise ApiError(400, f"{name}[] must be a list of strings.")
+    return [str(value) for value in values]
+
+
+def authorize_if_token(request: HttpRequest, scope: str) -> None:
+    """For what anyone may read: no token is needed, but one that is sent must grant `scope`
+    (Mastodon's `authorize_if_got_token!`)."""
+    if request.account is not None and not grants(request.token.scope, scope):
+        raise ApiError(403, "This action is outside the authorized scopes.")
+
+
 def endpoint(
     methods: tuple[str, ...] = ("GET",),
     *,

@@ -1,4 +1,4 @@
-"""Mastodon entities (Account, Status, Relationship, Notification) as JSON-ready dicts.
+"""Mastodon entities (Account, Status, Tag, Relationship, Notification) as JSON-ready dicts.
 
 The list renderers take a whole page at once and ask the database a fixed
 number of questions for it (what the viewer liked, reposted, bookmarked),
@@ -11,10 +11,11 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from django.conf import settings
+from django.db.models import QuerySet, Value
 from django.templatetags.static import static
 
 from obole.accounts.models import Account, Block, Follow, Mute
-from obole.posts.models import Bookmark, Favourite, Notification, Status
+from obole.posts.models import Bookmark, Favourite, Notification, Status, Tag
 from obole.posts.text import plain_to_html
 
 
@@ -102,15 +103,21 @@ def statuses(rows: list[Status], viewer: Account | None, *, with_text: bool = Fa
     ids = {row.pk for row in rows} | {row.reblog_of_id for row in rows if row.reblog_of_id}
     mine: dict[str, set[int]] = {"favourited": set(), "reblogged": set(), "bookmarked": set()}
     if viewer is not None:
-        mine["favourited"] = set(
-            Favourite.objects.filter(account=viewer, status_id__in=ids).values_list("status_id", flat=True)
+        # One round trip for the three flags (a UNION ALL of three index lookups): every
+        # timeline page pays it, so it is one query rather than three.
+        def flagged(rows: QuerySet, column: str, flag: str) -> QuerySet:
+            return rows.annotate(flag=Value(flag)).values_list(column, "flag")
+
+        found = flagged(
+            Favourite.objects.filter(account=viewer, status_id__in=ids), "status_id", "favourited"
         )
-        mine["reblogged"] = set(
-            Status.objects.filter(account=viewer, reblog_of_id__in=ids).values_list("reblog_of_id", flat=True)
+        found = found.union(
+            flagged(Status.objects.filter(account=viewer, reblog_of_id__in=ids), "reblog_of_id", "reblogged"),
+            flagged(Bookmark.objects.filter(account=viewer, status_id__in=ids), "status_id", "bookmarked"),
+            all=True,
         )
-        mine["bookmarked"] = set(
-            Bookmark.objects.filter(account=viewer, status_id__in=ids).values_list("status_id", flat=True)
-        )
+        for status_id, flag in found:
+            mine[flag].add(status_id)
     rendered_accounts: dict[int, dict] = {}
     return [_status(row, viewer, mine, rendered_accounts, with_text) for row in rows]
 
@@ -178,6 +185,17 @@ def _status(
             for flag in ("favourited", "reblogged", "bookmarked"):
                 entity[flag] = entity["reblog"][flag]
     return entity
+
+
+def tag(row: Tag) -> dict:
+    """A Tag entity. No usage history is kept yet, and hashtags cannot be followed yet."""
+    return {
+        "id": str(row.pk),
+        "name": row.name,
+        "url": f"{settings.OBOLE_BASE_URL}/tags/{row.name}",
+        "history": [],
+        "following": False,
+    }
 
 
 def relationships(viewer: Account, targets: list[Account]) -> list[dict]:

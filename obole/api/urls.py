@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from obole.api import instance, membership, oauth, startup, webhooks
 from obole.api import statuses
+from obole.api import notifications, search, timelines
 
 urlpatterns = [
     path("api/obole/v1/membership", membership.show, name="api-membership"),
@@ -52,4 +53,22 @@ urlpatterns += [
     path("api/v1/statuses/<str:status_id>/reblogged_by", statuses.reblogged_by),
     path("api/v1/bookmarks", statuses.bookmarks),
     path("api/v1/favourites", statuses.favourites),
+]
+
+# Timelines, notifications, search and hashtags (timelines.py, notifications.py, search.py).
+urlpatterns += [
+    path("api/v1/timelines/home", timelines.home),
+    path("api/v1/timelines/public", timelines.public),
+    path("api/v1/timelines/tag/<str:hashtag>", timelines.tag),
+    path("api/v1/timelines/list/<str:list_id>", timelines.list_timeline),
+    path("api/v1/conversations", timelines.conversations),
+    path("api/v1/notifications", notifications.index),
+    path("api/v1/notifications/clear", notifications.clear),
+    path("api/v1/notifications/unread_count", notifications.unread_count),
+    path("api/v1/notifications/<str:notification_id>", notifications.show),
+    path("api/v1/notifications/<str:notification_id>/dismiss", notifications.dismiss),
+    path("api/v2/search", search.search),
+    path("api/v1/tags/<str:name>", search.show_tag),
+    path("api/v1/tags/<str:name>/follow", search.follow_tag),
+    path("api/v1/tags/<str:name>/unfollow", search.unfollow_tag),
 ]

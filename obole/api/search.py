@@ -1,0 +1,173 @@
+"""Search (GET /api/v2/search) and hashtags (GET /api/v1/tags/:name).
+
+As on Mastodon, accounts and hashtags can be searched without a token, and
+statuses only with one (without, the statuses list is empty); paging with
+`offset` or asking to `resolve` needs a token too (401).
+
+- Accounts: username or display-name prefix (or a word of the display name),
+  case-insensitive; the exact username first, then the most followed.
+  `@mary` and `mary@this-server` find mary; other servers' accounts are not
+  known here (there is no federation).
+- Hashtags: tag-name prefix, the exact tag first.
+- Statuses: the text contains `q`, case-insensitively, among the statuses the
+  viewer may see (obole.posts.access), leaving out reposts, muted accounts,
+  and the posts of accounts that opted out of discovery, unless they are the
+  viewer's own or mention the viewer. `account_id` narrows to one author.
+
+`icontains` and `istartswith` scan: fine for an embedded server, not for a
+large network. On PostgreSQL the next step is a full-text index (a generated
+tsvector column with a GIN index, or pg_trgm for substrings) on status text,
+and `text_pattern_ops` indexes on lower(username) and tag names.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.db.models import Case, IntegerField, Q, QuerySet, When
+from django.http import HttpRequest, JsonResponse
+
+from obole.accounts.models import Account, Block, Follow, Mute
+from obole.api import entities
+from obole.api.endpoints import ApiError, authorize_if_token, endpoint, truthy
+from obole.api.pagination import Page, page_of
+from obole.lib.errors import NotFound, UserError
+from obole.posts.access import visible_statuses
+from obole.posts.models import Mention, Status, Tag
+
+TYPES = ("accounts", "hashtags", "statuses")
+MAX_QUERY_LENGTH = 500
+
+
+@endpoint(("GET",))
+def search(request: HttpRequest) -> JsonResponse:
+    authorize_if_token(request, "read:search")
+    data = request.data
+    viewer = request.account
+    query = _query(data.get("q"))
+    kind = data.get("type") or None
+    if kind is not None and kind not in TYPES:
+        raise ApiError(400, "type must be one of accounts, hashtags, statuses.")
+    if viewer is None and data.get("offset") not in (None, ""):
+        raise ApiError(401, "Search queries pagination is not supported without authentication")
+    if viewer is None and truthy(data.get("resolve")):
+        raise ApiError(
+            401, "Search queries that resolve remote resources are not supported without authentication"
+        )
+    page = page_of(request)
+    window = slice(_offset(data), _offset(data) + page.limit)
+    found: dict[str, list] = {"accounts": [], "statuses": [], "hashtags": []}
+    if kind in (None, "accounts"):
+        following = truthy(data.get("following"))
+        found["accounts"] = entities.accounts(_accounts(query, viewer, following=following)[window])
+    if kind in (None, "hashtags"):
+        found["hashtags"] = [entities.tag(row) for row in _hashtags(query)[window]]
+    if kind in (None, "statuses") and viewer is not None:
+        rows = list(_statuses(query, viewer, page, data.get("account_id"))[window])
+        found["statuses"] = entities.statuses(rows, viewer)
+    return JsonResponse(found)
+
+
+@endpoint(("GET",))
+def show_tag(request: HttpRequest, name: str) -> JsonResponse:
+    return JsonResponse(entities.tag(_tag(name)))
+
+
+@endpoint(("POST",), scope="write:follows")
+def follow_tag(request: HttpRequest, name: str) -> JsonResponse:
+    _tag(name)
+    raise UserError("Following hashtags is not available on this server yet.")
+
+
+@endpoint(("POST",), scope="write:follows")
+def unfollow_tag(request: HttpRequest, name: str) -> JsonResponse:
+    # No hashtag can be followed yet, so the member already does not follow this one.
+    return JsonResponse(entities.tag(_tag(name)))
+
+
+def _query(value: object) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(400, "q is required: give something to search for.")
+    if len(value) > MAX_QUERY_LENGTH:
+        raise ApiError(400, f"q is too long (at most {MAX_QUERY_LENGTH} characters).")
+    return value.strip()
+
+
+def _offset(data: dict) -> int:
+    value = data.get("offset")
+    if value in (None, ""):
+        return 0
+    try:
+        offset = int(str(value))
+    except ValueError:
+        raise ApiError(400, "offset must be a number.") from None
+    if offset < 0:
+        raise ApiError(400, "offset must not be negative.")
+    return offset
+
+
+def _accounts(query: str, viewer: Account | None, *, following: bool) -> QuerySet[Account]:
+    username = _local_username(query)
+    if username is None:
+        return Account.objects.none()
+    rows = Account.objects.filter(is_active=True).filter(
+        Q(username__istartswith=username)
+        | Q(display_name__istartswith=username)
+        | Q(display_name__icontains=f" {username}")
+    )
+    if viewer is not None:
+        rows = rows.exclude(pk__in=Block.objects.filter(account=viewer).values("target")).exclude(
+            pk__in=Block.objects.filter(target=viewer).values("account")
+        )
+        if following:
+            rows = rows.filter(pk__in=Follow.objects.filter(follower=viewer).values("target"))
+    exact = Case(When(username__iexact=username, then=0), default=1, output_field=IntegerField())
+    return rows.order_by(exact, "-followers_count", "username")
+
+
+def _local_username(query: str) -> str | None:
+    """`@mary`, `mary` or `mary@this-server` → "mary"; someone on another server → None."""
+    username, _, domain = query.removeprefix("@").partition("@")
+    if domain:
+        here = urlsplit(settings.OBOLE_BASE_URL)
+        if domain.lower() not in (here.netloc.lower(), (here.hostname or "").lower()):
+            return None
+    return username or None
+
+
+def _hashtags(query: str) -> QuerySet[Tag]:
+    name = query.removeprefix("#").lower()
+    exact = Case(When(name=name, then=0), default=1, output_field=IntegerField())
+    return Tag.objects.filter(name__startswith=name).order_by(exact, "name")
+
+
+def _statuses(query: str, viewer: Account, page: Page, account_id: object) -> QuerySet[Status]:
+    rows = (
+        visible_statuses(viewer)
+        .filter(reblog_of__isnull=True, account__is_active=True, text__icontains=query)
+        .filter(
+            Q(account=viewer)
+            | Q(account__discoverable=True)
+            | Q(id__in=Mention.objects.filter(account=viewer).values("status"))
+        )
+        .exclude(account__in=Mute.objects.filter(account=viewer).values("target"))
+        .select_related("account")
+    )
+    if account_id not in (None, ""):
+        try:
+            rows = rows.filter(account_id=int(str(account_id)))
+        except ValueError:
+            raise ApiError(400, "account_id must be an id (a number).") from None
+    if page.max_id is not None:
+        rows = rows.filter(id__lt=page.max_id)
+    if page.min_id is not None:
+        rows = rows.filter(id__gt=page.min_id)
+    return rows.order_by("-id")
+
+
+def _tag(name: str) -> Tag:
+    tag = Tag.objects.filter(name=name.removeprefix("#").lower()).first()
+    if tag is None:
+        raise NotFound("Record not found")
+    return tag

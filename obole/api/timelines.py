@@ -1,0 +1,124 @@
+"""Timelines: home, public and hashtag; lists and conversations, which Obole does not have, answer empty.
+
+Home is the hottest read of the server. Its ids come from the TimelineStore
+(filled when statuses are written, mutes and blocks already applied), then the
+statuses are read in one query: with the token and the viewer's flags (liked,
+reposted, bookmarked), a page costs six queries however long it is. A status
+deleted between the two reads is simply missing from the page.
+
+The public and hashtag timelines are one query each on the statuses table,
+newest first by the time-ordered id (the `status_by_visibility` index for the
+public timeline, the (tag, status) unique index for a hashtag). Both can be
+read without a token; with one, they leave out the accounts the viewer
+blocks, is blocked by or mutes. There is no federation: `remote=true` and
+`only_media=true` (no media yet) answer an empty page.
+"""
+
+from __future__ import annotations
+
+from django.db.models import F, Q, QuerySet
+from django.http import HttpRequest, JsonResponse
+
+from obole.accounts.models import Account, Block, Mute
+from obole.api import entities
+from obole.api.endpoints import array_param, authorize_if_token, endpoint, truthy
+from obole.api.pagination import page_of, paged_response, paginate
+from obole.lib.errors import NotFound
+from obole.posts.models import Status, StatusTag, Visibility
+from obole.posts.timelines import store
+
+# Mastodon reads at most four tags from each of any[], all[] and none[].
+TAGS_PER_MODE = 4
+
+
+@endpoint(("GET",), scope="read:statuses")
+def home(request: HttpRequest) -> JsonResponse:
+    page = page_of(request)
+    ids = store().page(
+        request.account.pk, max_id=page.max_id, since_id=page.since_id, min_id=page.min_id, limit=page.limit
+    )
+    found = (
+        Status.objects.select_related("account", "reblog_of__account")
+        .filter(account__is_active=True)
+        .in_bulk(ids)
+    )
+    rows = [found[pk] for pk in ids if pk in found]
+    # The Link header follows the store's page, so a page of deleted statuses does not end the walk.
+    return paged_response(request, entities.statuses(rows, request.account), ids)
+
+
+@endpoint(("GET",))
+def public(request: HttpRequest) -> JsonResponse:
+    authorize_if_token(request, "read:statuses")
+    page = page_of(request)
+    if _elsewhere(request.data):
+        return paged_response(request, [], [])
+    rows = paginate(_public_statuses(request.account).filter(_not_a_reply_to_others()), page)
+    return paged_response(request, entities.statuses(rows, request.account), [row.pk for row in rows])
+
+
+@endpoint(("GET",))
+def tag(request: HttpRequest, hashtag: str) -> JsonResponse:
+    """Public statuses tagged #hashtag (or any of any[]), tagged with all of all[] and none of none[]."""
+    authorize_if_token(request, "read:statuses")
+    page = page_of(request)
+    if _elsewhere(request.data):
+        return paged_response(request, [], [])
+    statuses = _public_statuses(request.account).filter(
+        id__in=_tagged([hashtag, *_tag_names(request, "any")])
+    )
+    for name in _tag_names(request, "all"):
+        statuses = statuses.filter(id__in=_tagged([name]))
+    excluded = _tag_names(request, "none")
+    if excluded:
+        statuses = statuses.exclude(id__in=_tagged(excluded))
+    rows = paginate(statuses, page)
+    return paged_response(request, entities.statuses(rows, request.account), [row.pk for row in rows])
+
+
+@endpoint(("GET",), scope="read:lists")
+def list_timeline(request: HttpRequest, list_id: str) -> JsonResponse:
+    raise NotFound("Record not found")  # Obole has no lists yet (GET /api/v1/lists is empty)
+
+
+@endpoint(("GET",), scope="read:statuses")
+def conversations(request: HttpRequest) -> JsonResponse:
+    """Direct statuses show up in the home timeline; there is no separate conversation list yet."""
+    page_of(request)  # malformed paging parameters are refused here as everywhere
+    return JsonResponse([], safe=False)
+
+
+def _public_statuses(viewer: Account | None) -> QuerySet[Status]:
+    """Public statuses (no reposts) of active accounts, minus those the viewer blocks, mutes or is
+    blocked by."""
+    statuses = Status.objects.filter(
+        visibility=Visibility.PUBLIC, reblog_of__isnull=True, account__is_active=True
+    ).select_related("account")
+    if viewer is not None:
+        # Subqueries, not id lists: the page stays one query however many accounts are hidden.
+        statuses = (
+            statuses.exclude(account__in=Block.objects.filter(account=viewer).values("target"))
+            .exclude(account__in=Block.objects.filter(target=viewer).values("account"))
+            .exclude(account__in=Mute.objects.filter(account=viewer).values("target"))
+        )
+    return statuses
+
+
+def _not_a_reply_to_others() -> Q:
+    # As Mastodon's public timeline: threads an author continues stay, replies to others do not.
+    return Q(in_reply_to_account_id__isnull=True) | Q(in_reply_to_account_id=F("account_id"))
+
+
+def _elsewhere(data: dict) -> bool:
+    """Statuses from other servers, or with media: Obole has neither yet."""
+    return truthy(data.get("remote")) or truthy(data.get("only_media"))
+
+
+def _tag_names(request: HttpRequest, mode: str) -> list[str]:
+    return array_param(request, mode)[:TAGS_PER_MODE]
+
+
+def _tagged(names: list[str]) -> QuerySet:
+    """Ids of the statuses tagged with any of `names` (tags are stored lower-case, without '#')."""
+    wanted = [name.removeprefix("#").lower() for name in names]
+    return StatusTag.objects.filter(tag__name__in=wanted).values("status_id")
