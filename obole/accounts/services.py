@@ -21,10 +21,15 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
+def _taken() -> ValidationError:
+    return ValidationError("That username is taken.", code="taken")
+
+
 def create_account(username: str, password: str, email: str = "", *, ip: str | None = None) -> Account:
     """Create an account with its (unpaid) membership.
 
-    Raises ValidationError with a dict of field -> messages a person can act on;
+    Raises ValidationError with a dict of field -> messages a person can act on,
+    each with its code ("taken", "reserved", "password_too_short"...) for the API;
     past the per-address sign-up limit, a form-wide error with code "throttled".
     """
     limit = settings.OBOLE_SIGNUPS_PER_IP
@@ -41,14 +46,14 @@ def create_account(username: str, password: str, email: str = "", *, ip: str | N
     try:
         validate_username(username)
     except ValidationError as exc:
-        raise ValidationError({"username": exc.messages}) from None
+        raise ValidationError({"username": exc.error_list}) from None
     if Account.objects.filter(username__iexact=username).exists():
-        raise ValidationError({"username": "That username is taken."})
+        raise ValidationError({"username": _taken()})
     account = Account(username=username, email=email, signup_ip=ip)
     try:
         validate_password(password, account)
     except ValidationError as exc:
-        raise ValidationError({"password": exc.messages}) from None
+        raise ValidationError({"password": exc.error_list}) from None
     account.set_password(password)
     try:
         with transaction.atomic():
@@ -56,5 +61,5 @@ def create_account(username: str, password: str, email: str = "", *, ip: str | N
             Membership.objects.create(account=account)
     except IntegrityError:
         # Lost a race with another sign-up for the same name.
-        raise ValidationError({"username": "That username is taken."}) from None
+        raise ValidationError({"username": _taken()}) from None
     return account

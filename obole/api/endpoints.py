@@ -10,19 +10,21 @@ checks the scope, and turns every expected failure into a Mastodon-style
 from __future__ import annotations
 
 import functools
+import io
 import json
 import logging
 from collections.abc import Callable
 
 import pydantic
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from obole.accounts.services import client_ip
 from obole.api import ratelimit
-from obole.api.auth import bearer_token, find_token, grants
+from obole.api.auth import bearer_token, find_app_token, find_token, grants
 from obole.lib.errors import UserError, WriteRefused
 from obole.membership.permissions import require_write
 
@@ -59,10 +61,23 @@ def _read_body(request: HttpRequest) -> dict:
         return data
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
-            return {**request.GET.dict(), **request.POST.dict()}
+            return {**request.GET.dict(), **_form(request, body).dict()}
         except RequestDataTooBig:
             raise ApiError(413, "The request body is too large.") from None
+        except MultiPartParserError:
+            raise ApiError(400, "The request body is not a valid form.") from None
     raise ApiError(415, "Send the request body as JSON or as a form.")
+
+
+def _form(request: HttpRequest, body: bytes) -> QueryDict:
+    """The form fields of the body. Django parses forms only for POST; Mastodon
+    clients also send them with PATCH (update_credentials) and PUT."""
+    if request.method == "POST":
+        return request.POST
+    if request.content_type == "multipart/form-data":
+        fields, _files = request.parse_file_upload(request.META, io.BytesIO(body))
+        return fields
+    return QueryDict(body, encoding=request.encoding)
 
 
 def validation_message(exc: pydantic.ValidationError) -> str:
@@ -110,11 +125,14 @@ def endpoint(
     scope: str | None = None,
     write: bool = False,
     limit: str | None = None,
+    app: bool = False,
 ) -> Callable:
     """Wrap an API view. `scope` requires a token with that scope; `write` also
     requires the account to have write rights (402 otherwise); `limit` names an
     action rate limit of obole.api.ratelimit ("statuses", "follows") counted per
-    account on top of the per-token request limit every call counts against."""
+    account on top of the per-token request limit every call counts against.
+    `app` also accepts app-only tokens (client credentials, no account): the
+    view gets `request.token` with `request.account` None."""
 
     def decorate(view: Callable) -> Callable:
         @csrf_exempt
@@ -126,7 +144,7 @@ def endpoint(
                 return response
             request.rate = None
             try:
-                response = _call(view, request, args, kwargs, scope=scope, write=write, limit=limit)
+                response = _call(view, request, args, kwargs, scope=scope, write=write, limit=limit, app=app)
             except ApiError as exc:
                 response = error(exc.status, exc.message)
             except WriteRefused as exc:
@@ -145,24 +163,25 @@ def endpoint(
     return decorate
 
 
-def _call(view: Callable, request: HttpRequest, args, kwargs, *, scope, write, limit) -> HttpResponse:
+def _call(view: Callable, request: HttpRequest, args, kwargs, *, scope, write, limit, app) -> HttpResponse:
     """Authenticate, count, authorise, then run the view — in that order, so that
     even refused requests count against the caller's rate limit."""
     request.data = _read_body(request)
     request.account = None
+    request.token = None
     raw = bearer_token(request)
     if raw is not None:
-        token = find_token(raw)
+        token = find_app_token(raw) if app else find_token(raw)
         if token is None:
             raise ApiError(401, "The access token is invalid or has expired.")
         request.account = token.user
         request.token = token
-    who = f"token:{request.token.pk}" if request.account is not None else f"ip:{client_ip(request)}"
+    who = f"token:{request.token.pk}" if request.token is not None else f"ip:{client_ip(request)}"
     request.rate = ratelimit.hit("requests", who)
     if request.rate is not None and request.rate.exceeded:
         raise ApiError(429, request.rate.message())
     if scope is not None or write:
-        if request.account is None:
+        if request.token is None:
             raise ApiError(401, "This endpoint needs an access token.")
         if scope is not None and not grants(request.token.scope, scope):
             raise ApiError(403, "This action is outside the authorized scopes.")

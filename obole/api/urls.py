@@ -1,8 +1,18 @@
 from django.urls import path, re_path
 
-from obole.api import instance, membership, oauth, startup, webhooks
-from obole.api import statuses
-from obole.api import notifications, search, timelines
+from obole.api import (
+    accounts,
+    instance,
+    membership,
+    notifications,
+    oauth,
+    relationships,
+    search,
+    startup,
+    statuses,
+    timelines,
+    webhooks,
+)
 
 urlpatterns = [
     path("api/obole/v1/membership", membership.show, name="api-membership"),
@@ -71,4 +81,29 @@ urlpatterns += [
     path("api/v1/tags/<str:name>", search.show_tag),
     path("api/v1/tags/<str:name>/follow", search.follow_tag),
     path("api/v1/tags/<str:name>/unfollow", search.unfollow_tag),
+]
+
+# Accounts and the social graph (obole/api/accounts.py, obole/api/relationships.py).
+# The named paths come before accounts/<id>, which would otherwise take them as ids.
+urlpatterns += [
+    path("api/v1/accounts", accounts.collection),
+    path("api/v1/accounts/verify_credentials", accounts.verify_credentials),
+    path("api/v1/accounts/update_credentials", accounts.update_credentials),
+    path("api/v1/accounts/lookup", accounts.lookup),
+    path("api/v1/accounts/search", accounts.search),
+    path("api/v1/accounts/relationships", relationships.relationships),
+    path("api/v1/accounts/familiar_followers", relationships.familiar_followers),
+    path("api/v1/accounts/<str:account_id>", accounts.show),
+    path("api/v1/accounts/<str:account_id>/statuses", accounts.statuses),
+    path("api/v1/accounts/<str:account_id>/followers", accounts.followers),
+    path("api/v1/accounts/<str:account_id>/following", accounts.following),
+    path("api/v1/accounts/<str:account_id>/follow", relationships.follow),
+    path("api/v1/accounts/<str:account_id>/unfollow", relationships.unfollow),
+    path("api/v1/accounts/<str:account_id>/block", relationships.block),
+    path("api/v1/accounts/<str:account_id>/unblock", relationships.unblock),
+    path("api/v1/accounts/<str:account_id>/mute", relationships.mute),
+    path("api/v1/accounts/<str:account_id>/unmute", relationships.unmute),
+    path("api/v1/blocks", relationships.blocks),
+    path("api/v1/mutes", relationships.mutes),
+    path("api/v1/follow_requests", relationships.follow_requests),
 ]
