@@ -39,9 +39,7 @@ _RELATED = ("from_account", "status__account", "status__reblog_of__account")
 def index(request: HttpRequest) -> JsonResponse:
     page = page_of(request, default=PAGE_DEFAULT, maximum=PAGE_MAX)
     rows = paginate(_filtered(request).select_related(*_RELATED), page)
-    return paged_response(
-        request, entities.notifications(rows, request.account), [row.pk for row in rows]
-    )
+    return paged_response(request, entities.notifications(rows, request.account), [row.pk for row in rows])
 
 
 @endpoint(("GET",), scope="read:notifications")
@@ -70,9 +68,9 @@ def clear(request: HttpRequest) -> JsonResponse:
 def unread_count(request: HttpRequest) -> JsonResponse:
     """Notifications newer than the member's notifications marker (all, without one), up to `limit`."""
     limit = page_of(request, default=COUNT_DEFAULT, maximum=COUNT_MAX).limit
-    marker = Marker.objects.filter(
-        account=request.account, timeline=Marker.Timeline.NOTIFICATIONS
-    ).values("last_read_id")
+    marker = Marker.objects.filter(account=request.account, timeline=Marker.Timeline.NOTIFICATIONS).values(
+        "last_read_id"
+    )
     # One query: the marker is a subquery, and the count stops at `limit` rows.
     unread = _filtered(request).filter(id__gt=Coalesce(Subquery(marker), 0))
     return JsonResponse({"count": unread[:limit].count()})
