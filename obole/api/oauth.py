@@ -42,8 +42,8 @@ from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import AuthorizationView, RevokeTokenView, TokenView
 from oauthlib.oauth2.rfc6749.errors import InvalidScopeError
 
-from obole.api.auth import bearer_token, find_app_token, grants
-from obole.api.endpoints import ApiError, endpoint, error
+from obole.api.auth import grants
+from obole.api.endpoints import ApiError, endpoint
 from obole.api.models import AppRegistration
 from obole.membership.permissions import can_write
 
@@ -196,16 +196,12 @@ def create_app(request: HttpRequest) -> JsonResponse:
     return JsonResponse(application_entity(application, secret=secret))
 
 
-@csrf_exempt
+@endpoint(("GET",), app=True)
 def verify_app(request: HttpRequest) -> JsonResponse:
-    """The app behind a token. Not `@endpoint`: app tokens (client credentials) have no account."""
-    if request.method != "GET":
-        return error(405, "Use GET for this endpoint.")
-    raw = bearer_token(request)
-    token = find_app_token(raw) if raw else None
-    if token is None:
-        return error(401, "The access token is invalid or has expired.")
-    return JsonResponse(application_entity(token.application))
+    """The app behind a token: an account's, or the app's own from the client credentials grant."""
+    if request.token is None:
+        raise ApiError(401, "This endpoint needs an access token.")
+    return JsonResponse(application_entity(request.token.application))
 
 
 # --- /oauth/token, /oauth/revoke ------------------------------------------------
