@@ -10,6 +10,7 @@ from django.test import Client
 from django.utils import timezone
 
 from obole.accounts.models import Account
+from obole.api.instance import STATS_KEY
 from obole.posts import services
 from tests.conftest import Api, make_account
 from tests.schema import assert_entity
@@ -21,9 +22,9 @@ pytestmark = pytest.mark.django_db
 def _fresh_stats(settings):
     """The stats are cached for a minute; each test counts afresh."""
     settings.OBOLE_CONTACT_EMAIL = "admin@obole.example"
-    cache.clear()
+    cache.delete(STATS_KEY)
     yield
-    cache.clear()
+    cache.delete(STATS_KEY)
 
 
 @pytest.mark.parametrize("path", ["/api/v1/instance", "/api/v1/instance/"])

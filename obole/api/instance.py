@@ -58,9 +58,12 @@ def _count_stats() -> dict[str, int]:
     }
 
 
+STATS_KEY = "obole:instance-stats"
+
+
 def instance_stats() -> dict[str, int]:
     """Users, posts, known domains and active users; shared by the instance and nodeinfo."""
-    return cache.get_or_set("obole:instance-stats", _count_stats, STATS_SECONDS)
+    return cache.get_or_set(STATS_KEY, _count_stats, STATS_SECONDS)
 
 
 def fee_text() -> str:
