@@ -178,7 +178,9 @@ else:
 # The cache holds rate-limit counters: shared in Redis when there is one,
 # else in each process's memory.
 if OBOLE_REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": OBOLE_REDIS_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": OBOLE_REDIS_URL}
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # How often the worker runs billing (renewals, dunning retries, expiry); 0 = never
@@ -287,7 +289,7 @@ OAUTH2_PROVIDER = {
 # --- Posts -----------------------------------------------------------------
 
 # Rate limits (obole.api.ratelimit), Mastodon's defaults; 0 turns one off.
-OBOLE_RATE_LIMIT_REQUESTS = env_int("OBOLE_RATE_LIMIT_REQUESTS", 300, minimum=0)  # per token or address, 5 min
+OBOLE_RATE_LIMIT_REQUESTS = env_int("OBOLE_RATE_LIMIT_REQUESTS", 300, minimum=0)  # per token or IP, 5 min
 OBOLE_RATE_LIMIT_POSTS = env_int("OBOLE_RATE_LIMIT_POSTS", 300, minimum=0)  # per account, 3 hours
 OBOLE_RATE_LIMIT_FOLLOWS = env_int("OBOLE_RATE_LIMIT_FOLLOWS", 400, minimum=0)  # per account, 24 hours
 

@@ -387,3 +387,19 @@ def test_conversations_are_empty_and_direct_posts_show_in_home(member, outsider,
 def test_timelines_are_read_only(member, api_as):
     assert_error(api_as(member).post(HOME, {}), 405)
     assert_error(Api(None).post(PUBLIC, {}), 405)
+
+
+def test_array_parameters_in_a_form_body_keep_every_value(member, api_as):
+    services.post_status(make_account("ann", paid=True), "@mary hi")
+    services.favourite(make_account("bea", paid=True), services.post_status(member, "mine").pk)
+    graph.follow(make_account("cat", paid=True), member)
+    api = api_as(member)
+    response = api.client.generic(
+        "GET",
+        "/api/v1/notifications",
+        "types[]=mention&types[]=favourite",
+        content_type="application/x-www-form-urlencoded",
+        headers=api.headers,
+    )
+    assert response.status_code == 200
+    assert sorted(n["type"] for n in response.json()) == ["favourite", "mention"]

@@ -49,7 +49,7 @@ def _read_body(request: HttpRequest) -> dict:
     except RequestDataTooBig:
         raise ApiError(413, "The request body is too large.") from None
     if not body or length == "0":
-        return request.GET.dict()
+        return _fields(request.GET)
     content_type = request.content_type or ""
     if content_type == "application/json":
         try:
@@ -61,12 +61,18 @@ def _read_body(request: HttpRequest) -> dict:
         return data
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
-            return {**request.GET.dict(), **_form(request, body).dict()}
+            return {**_fields(request.GET), **_fields(_form(request, body))}
         except RequestDataTooBig:
             raise ApiError(413, "The request body is too large.") from None
         except MultiPartParserError:
             raise ApiError(400, "The request body is not a valid form.") from None
     raise ApiError(415, "Send the request body as JSON or as a form.")
+
+
+def _fields(query: QueryDict) -> dict:
+    """A query string or form as a dict: one value per field, but every value of an
+    array field (`id[]=1&id[]=2`), as Mastodon clients send arrays."""
+    return {key: query.getlist(key) if key.endswith("[]") else query[key] for key in query}
 
 
 def _form(request: HttpRequest, body: bytes) -> QueryDict:

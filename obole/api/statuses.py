@@ -81,9 +81,9 @@ def _original(row: Status) -> Status:
 
 def _form_fields(data: dict) -> dict:
     """Form posts name arrays `media_ids[]` and nest `poll[options][]`; blanks mean "not given"."""
-    fields = {key: value for key, value in data.items() if value != "" or key == "status"}
+    fields = {key: value for key, value in data.items() if value not in ("", [""]) or key == "status"}
     if "media_ids[]" in fields:
-        fields["media_ids"] = [fields.pop("media_ids[]")]
+        fields["media_ids"] = fields.pop("media_ids[]")
     if any(key.startswith("poll[") for key in fields):
         fields["poll"] = {"given": True}
     return fields
