@@ -39,8 +39,10 @@ import random
 import secrets
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
@@ -62,6 +64,8 @@ from obole.membership.models import Membership
 from obole.membership.providers.sandbox import SandboxCard
 from obole.posts import services
 from obole.posts.models import Notification, Visibility
+
+T = TypeVar("T")
 
 DEMO_USERNAME = "demo"
 # Sandbox test cards (Stripe's table): declined when attached; attached but failing every charge.
@@ -417,9 +421,9 @@ class Network:
         )
         self.members.append(self._demo_member())
         self.members.sort(key=lambda m: m.joined)
-        for number, member in enumerate(self.members):
+        for member in self.members:
             if member.plan != "unpaid":
-                membership.pay(member.account, self._card(member, number), now=member.joined)
+                membership.pay(member.account, self._card(member), now=member.joined)
             elif self.rng.random() < 0.3:
                 self._declined(member)
             self.progress.advance()
@@ -498,7 +502,7 @@ class Network:
         self.counts.password = password
         return Member(account, "paid", joined, ["coffee", "books"], 1.0)
 
-    def _card(self, member: Member, number: int) -> SandboxCard:
+    def _card(self, member: Member) -> SandboxCard:
         """A distinct Luhn-valid sandbox card, Visa or Mastercard, that succeeds when charged."""
         prefix = "47" if self.rng.random() < 0.7 else "52"
         body = f"{prefix}{member.id % 10**13:013d}"
@@ -551,7 +555,6 @@ class Network:
             if self.rng.random() < 0.25:  # some follows are returned
                 follows.append((self._between(at, self.start), target, member))
         follows.sort(key=lambda f: f[0])
-        self.progress.phase("follows", len(follows))
         self._follow_in_bulk(follows)
 
     def _follow_in_bulk(self, follows: list[tuple[datetime, Member, Member]]) -> None:
@@ -571,6 +574,7 @@ class Network:
             notifications.append(
                 Notification(recipient_id=target.id, from_account_id=member.id, type="follow", created_at=at)
             )
+        self.progress.phase("follows", len(rows))
         for start in range(0, len(rows), BULK):
             Follow.objects.bulk_create(rows[start : start + BULK])
             Notification.objects.bulk_create(notifications[start : start + BULK])
@@ -593,7 +597,6 @@ class Network:
             return
         graph.follow(member.account, target.account, now=at)
         member.following.add(target.id)
-        self.counts.follows += 1
 
     # --- 3. life on the network -------------------------------------------------
 
@@ -738,7 +741,7 @@ class Network:
 
     def _remember(
         self, status_id: int, member: Member, at: datetime, visibility: str, topic: str, *, reply: bool
-    ):
+    ) -> Posted:
         posted = Posted(status_id, member, at, visibility, topic, reply)
         self.shown[member.id].append((at, posted))
         self.counts.posts += 1
@@ -748,7 +751,7 @@ class Network:
         words = {**COMMON_WORDS, **{k: v for k, v in TOPICS[topic].items() if k not in ("bio", "posts")}}
         return template.format_map({slot: self.rng.choice(choices) for slot, choices in words.items()})
 
-    def _pick(self, items: list, weight) -> object:
+    def _pick(self, items: list[T], weight: Callable[[T], float]) -> T:
         return self.rng.choices(items, weights=[weight(item) for item in items])[0]
 
     # --- the summary -------------------------------------------------------------
