@@ -148,12 +148,19 @@ def timed(port: int, mode: str, path: str, tokens: Path, args: argparse.Namespac
     return load.drive(port, mode, path, tokens, args.duration, args.connections)
 
 
+def load_average() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def measure(database: str, args: argparse.Namespace) -> dict:
     env = fresh_env(database)
     data = Path(env["OBOLE_DATA_DIR"])
     print(f"\n{database}: seeding {args.members} members …", flush=True)
     world, seeded_in = seed(env, args.members, args.statuses)
     print(f"  seeded in {seeded_in:.1f} s: {describe_world(world)}", flush=True)
+    # Other work on the machine lowers every figure: say how busy it was when the load began.
+    busy = load_average()
+    print(f"  load average (1/5/15 min) before the load: {busy}", flush=True)
     tokens = data / "tokens.txt"
     workers = str(args.workers)
 
@@ -192,7 +199,14 @@ def measure(database: str, args: argparse.Namespace) -> dict:
                 )
                 print_fanout(fanout, probe)
     shutil.rmtree(data, ignore_errors=True)
-    return {"database": database, "world": world, "seeded_in": seeded_in, "rows": rows, "fanout": fanout}
+    return {
+        "database": database,
+        "world": world,
+        "seeded_in": seeded_in,
+        "rows": rows,
+        "fanout": fanout,
+        "busy": busy,
+    }
 
 
 def describe_world(world: dict) -> str:
@@ -222,8 +236,8 @@ def print_fanout(f: load.Fanout, probe: dict) -> None:
     flag = f"   ERRORS: {f.error_detail}" if f.errors else ""
     print(
         f"  fan-out delay: p50 {f.p50_ms:.2f} ms, p99 {f.p99_ms:.2f} ms over {f.seen} posts at "
-        f"{f.posts_per_second:.1f} posts/s (authors with {fmt_list(probe['author_followers'])} followers)"
-        f"{flag}",
+        f"{f.posts_per_second:.1f} posts/s (authors with {fmt_list(probe['author_followers'])} followers; "
+        f"their POSTs took p50 {f.post_p50_ms:.1f} ms, p99 {f.post_p99_ms:.1f} ms){flag}",
         flush=True,
     )
 
@@ -267,7 +281,8 @@ def record(args: argparse.Namespace, results: list[dict], argv: list[str]) -> No
         method(args),
         "",
         *(
-            f"Seeded ({r['database']}, {r['seeded_in']:.0f} s): {describe_world(r['world'])}."
+            f"Seeded ({r['database']}, {r['seeded_in']:.0f} s): {describe_world(r['world'])}. "
+            f"Load average of the machine (1/5/15 min) when the load began: {r['busy']}."
             for r in results
         ),
         "",
@@ -290,15 +305,16 @@ def record(args: argparse.Namespace, results: list[dict], argv: list[str]) -> No
         lines += [
             "",
             "| database | fan-out delay p50 ms | p99 ms | posts | posts/s held | authors' followers "
-            "| errors |",
-            "|---|---|---|---|---|---|---|",
+            "| POST p50 ms | POST p99 ms | errors |",
+            "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in fanouts:
             f = r["fanout"]
             errors = f"**{f.errors}** ({f.error_detail})" if f.errors else "0"
             lines.append(
                 f"| {r['database']} | {f.p50_ms:.2f} | {f.p99_ms:.2f} | {f.seen} | "
-                f"{f.posts_per_second:.1f} | {fmt_list(r['world']['probe']['author_followers'])} | {errors} |"
+                f"{f.posts_per_second:.1f} | {fmt_list(r['world']['probe']['author_followers'])} | "
+                f"{f.post_p50_ms:.1f} | {f.post_p99_ms:.1f} | {errors} |"
             )
     if any_errors(results):
         lines += ["", "**This run had errors** (see the errors columns): its figures are suspect."]
@@ -344,7 +360,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, stop_on_sigterm)
     print(f"Social benchmark — {machine()}, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     print(method(args))
-    results = [measure(database, args) for database in databases]
+    try:
+        results = [measure(database, args) for database in databases]
+    except KeyboardInterrupt:
+        raise SystemExit("interrupted; the servers are stopped") from None
     if not args.no_record:
         record(args, results, sys.argv[1:])
     if any_errors(results):

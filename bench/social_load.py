@@ -245,6 +245,8 @@ class Fanout:
     posts_per_second: float
     p50_ms: float
     p99_ms: float
+    post_p50_ms: float  # how long the probe's own POSTs took
+    post_p99_ms: float
     errors: int
     error_detail: str
 
@@ -259,6 +261,7 @@ def fanout_delay(port: int, authors: list[str], readers: list[str], seconds: int
     arrived counts 0 ms. The delay thus includes up to one poll's round trip.
     """
     answered: dict[int, float] = {}
+    post_latencies: list[float] = []
     seen: dict[int, float] = {}
     failures: list[str] = []
     lock = threading.Lock()
@@ -273,11 +276,13 @@ def fanout_delay(port: int, authors: list[str], readers: list[str], seconds: int
         try:
             while (due := began + n / rate) < began + seconds:
                 time.sleep(max(0.0, due - time.perf_counter()))
+                sent = time.perf_counter()
                 status, body = send(
                     conn, "POST", "/api/v1/statuses", token=authors[n % len(authors)],
                     body={"status": f"Fan-out probe {n}, run {run}"}, key=f"fanout-{run}-{n}",
                 )  # fmt: skip
                 at = time.perf_counter()
+                post_latencies.append(at - sent)
                 n += 1
                 if status == 200:
                     with lock:
@@ -342,6 +347,8 @@ def fanout_delay(port: int, authors: list[str], readers: list[str], seconds: int
         posts_per_second=held[0],
         p50_ms=percentile(delays, 0.50) * 1000,
         p99_ms=percentile(delays, 0.99) * 1000,
+        post_p50_ms=percentile(sorted(post_latencies), 0.50) * 1000,
+        post_p99_ms=percentile(sorted(post_latencies), 0.99) * 1000,
         errors=len(failures) + missing,
         error_detail="; ".join(detail),
     )
