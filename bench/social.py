@@ -227,7 +227,7 @@ def print_row(row: Row) -> None:
     flag = f"   ERRORS: {r.error_detail}" if r.errors else ""
     print(
         f"  {row.workload:44} {r.per_second:8.1f}/s  p50 {r.p50_ms:7.2f} ms  p99 {r.p99_ms:7.2f} ms  "
-        f"errors {r.errors:4}  x{row.ratio:.2f} of ceiling{flag}",
+        f"errors {r.errors:4}  x{row.ratio:.3f} of ceiling{flag}",
         flush=True,
     )
 
@@ -237,7 +237,8 @@ def print_fanout(f: load.Fanout, probe: dict) -> None:
     print(
         f"  fan-out delay: p50 {f.p50_ms:.2f} ms, p99 {f.p99_ms:.2f} ms over {f.seen} posts at "
         f"{f.posts_per_second:.1f} posts/s (authors with {fmt_list(probe['author_followers'])} followers; "
-        f"their POSTs took p50 {f.post_p50_ms:.1f} ms, p99 {f.post_p99_ms:.1f} ms){flag}",
+        f"their POSTs took p50 {f.post_p50_ms:.1f} ms, p99 {f.post_p99_ms:.1f} ms; {f.early} posts were "
+        f"in the timeline before their POST answered){flag}",
         flush=True,
     )
 
@@ -273,11 +274,21 @@ def method(args: argparse.Namespace) -> str:
     )
 
 
-def record(args: argparse.Namespace, results: list[dict], argv: list[str]) -> None:
+def command(args: argparse.Namespace, databases: list[str]) -> str:
+    """The command with every option that shaped the run, defaults included."""
+    return (
+        f".venv/bin/python bench/social.py --members {args.members} --statuses {args.statuses} "
+        f"--duration {args.duration} --connections {args.connections} --workers {args.workers} "
+        f"--databases {' '.join(databases)} --workloads {' '.join(args.workloads)} "
+        f"--fanout-rate {args.fanout_rate:g}"
+    )
+
+
+def record(args: argparse.Namespace, results: list[dict]) -> None:
     lines = [
         f"\n## Social — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"Machine: {machine()}. Command: `.venv/bin/python bench/social.py {' '.join(argv)}`.",
+        f"Machine: {machine()}. Command: `{command(args, [r['database'] for r in results])}`.",
         method(args),
         "",
         *(
@@ -298,15 +309,15 @@ def record(args: argparse.Namespace, results: list[dict], argv: list[str]) -> No
             errors = f"**{x.errors}** ({x.error_detail})" if x.errors else "0"
             lines.append(
                 f"| {r['database']} | {row.workload} | {x.per_second:.1f} | {x.p50_ms:.2f} | "
-                f"{x.p99_ms:.2f} | {errors} | {row.ratio:.2f} |"
+                f"{x.p99_ms:.2f} | {errors} | {row.ratio:.3f} |"
             )
     fanouts = [r for r in results if r["fanout"] is not None]
     if fanouts:
         lines += [
             "",
             "| database | fan-out delay p50 ms | p99 ms | posts | posts/s held | authors' followers "
-            "| POST p50 ms | POST p99 ms | errors |",
-            "|---|---|---|---|---|---|---|---|---|",
+            "| POST p50 ms | POST p99 ms | shown before the POST answered | errors |",
+            "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for r in fanouts:
             f = r["fanout"]
@@ -314,7 +325,7 @@ def record(args: argparse.Namespace, results: list[dict], argv: list[str]) -> No
             lines.append(
                 f"| {r['database']} | {f.p50_ms:.2f} | {f.p99_ms:.2f} | {f.seen} | "
                 f"{f.posts_per_second:.1f} | {fmt_list(r['world']['probe']['author_followers'])} | "
-                f"{f.post_p50_ms:.1f} | {f.post_p99_ms:.1f} | {errors} |"
+                f"{f.post_p50_ms:.1f} | {f.post_p99_ms:.1f} | {f.early} | {errors} |"
             )
     if any_errors(results):
         lines += ["", "**This run had errors** (see the errors columns): its figures are suspect."]
@@ -365,7 +376,7 @@ def main() -> None:
     except KeyboardInterrupt:
         raise SystemExit("interrupted; the servers are stopped") from None
     if not args.no_record:
-        record(args, results, sys.argv[1:])
+        record(args, results)
     if any_errors(results):
         raise SystemExit("FLAGGED: some requests failed (see the errors column); the figures are suspect")
 

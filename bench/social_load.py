@@ -247,6 +247,7 @@ class Fanout:
     p99_ms: float
     post_p50_ms: float  # how long the probe's own POSTs took
     post_p99_ms: float
+    early: int  # posts already in the timeline before their POST's response arrived
     errors: int
     error_detail: str
 
@@ -336,7 +337,8 @@ def fanout_delay(port: int, authors: list[str], readers: list[str], seconds: int
         thread.start()
     for thread in threads:
         thread.join()
-    delays = sorted(max(0.0, seen[i] - at) for i, at in answered.items() if i in seen)
+    signed = [seen[i] - at for i, at in answered.items() if i in seen]
+    delays = sorted(max(0.0, delay) for delay in signed)
     missing = len(answered) - len(delays)
     detail = failures[:3]
     if missing:
@@ -349,6 +351,7 @@ def fanout_delay(port: int, authors: list[str], readers: list[str], seconds: int
         p99_ms=percentile(delays, 0.99) * 1000,
         post_p50_ms=percentile(sorted(post_latencies), 0.50) * 1000,
         post_p99_ms=percentile(sorted(post_latencies), 0.99) * 1000,
+        early=sum(1 for delay in signed if delay < 0),
         errors=len(failures) + missing,
         error_detail="; ".join(detail),
     )

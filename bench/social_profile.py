@@ -113,7 +113,8 @@ def profile(name: str, tokens: list[str], requests: int, top: int) -> None:
     )
     out = io.StringIO()
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
-    print(out.getvalue().split("\n", 6)[-1].rstrip())
+    text = out.getvalue()
+    print(text[text.index("   ncalls") :].rstrip())
 
 
 if __name__ == "__main__":
