@@ -22,19 +22,16 @@ and `text_pattern_ops` indexes on lower(username) and tag names.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
-from django.conf import settings
-from django.db.models import Case, IntegerField, Q, QuerySet, When
+from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 
-from obole.accounts.models import Account, Block, Follow, Mute
+from obole.accounts.models import Account
 from obole.api import entities
 from obole.api.endpoints import ApiError, authorize_if_token, endpoint, truthy
 from obole.api.pagination import Page, page_of
 from obole.lib.errors import NotFound, UserError
-from obole.posts.access import visible_statuses
-from obole.posts.models import Mention, Status, Tag
+from obole.posts.models import Status, Tag
+from obole.posts.search import matching_accounts, matching_statuses, matching_tags
 
 TYPES = ("accounts", "hashtags", "statuses")
 MAX_QUERY_LENGTH = 500
@@ -60,9 +57,9 @@ def search(request: HttpRequest) -> JsonResponse:
     found: dict[str, list] = {"accounts": [], "statuses": [], "hashtags": []}
     if kind in (None, "accounts"):
         following = truthy(data.get("following"))
-        found["accounts"] = entities.accounts(_accounts(query, viewer, following=following)[window])
+        found["accounts"] = entities.accounts(matching_accounts(query, viewer, following=following)[window])
     if kind in (None, "hashtags"):
-        found["hashtags"] = [entities.tag(row) for row in _hashtags(query)[window]]
+        found["hashtags"] = [entities.tag(row) for row in matching_tags(query)[window]]
     if kind in (None, "statuses") and viewer is not None:
         rows = list(_statuses(query, viewer, page, data.get("account_id"))[window])
         found["statuses"] = entities.statuses(rows, viewer)
@@ -107,53 +104,8 @@ def _offset(data: dict) -> int:
     return offset
 
 
-def _accounts(query: str, viewer: Account | None, *, following: bool) -> QuerySet[Account]:
-    username = _local_username(query)
-    if username is None:
-        return Account.objects.none()
-    rows = Account.objects.filter(is_active=True).filter(
-        Q(username__istartswith=username)
-        | Q(display_name__istartswith=username)
-        | Q(display_name__icontains=f" {username}")
-    )
-    if viewer is not None:
-        rows = rows.exclude(pk__in=Block.objects.filter(account=viewer).values("target")).exclude(
-            pk__in=Block.objects.filter(target=viewer).values("account")
-        )
-        if following:
-            rows = rows.filter(pk__in=Follow.objects.filter(follower=viewer).values("target"))
-    exact = Case(When(username__iexact=username, then=0), default=1, output_field=IntegerField())
-    return rows.order_by(exact, "-followers_count", "username")
-
-
-def _local_username(query: str) -> str | None:
-    """`@mary`, `mary` or `mary@this-server` → "mary"; someone on another server → None."""
-    username, _, domain = query.removeprefix("@").partition("@")
-    if domain:
-        here = urlsplit(settings.OBOLE_BASE_URL)
-        if domain.lower() not in (here.netloc.lower(), (here.hostname or "").lower()):
-            return None
-    return username or None
-
-
-def _hashtags(query: str) -> QuerySet[Tag]:
-    name = query.removeprefix("#").lower()
-    exact = Case(When(name=name, then=0), default=1, output_field=IntegerField())
-    return Tag.objects.filter(name__startswith=name).order_by(exact, "name")
-
-
 def _statuses(query: str, viewer: Account, page: Page, account_id: object) -> QuerySet[Status]:
-    rows = (
-        visible_statuses(viewer)
-        .filter(reblog_of__isnull=True, account__is_active=True, text__icontains=query)
-        .filter(
-            Q(account=viewer)
-            | Q(account__discoverable=True)
-            | Q(id__in=Mention.objects.filter(account=viewer).values("status"))
-        )
-        .exclude(account__in=Mute.objects.filter(account=viewer).values("target"))
-        .select_related("account")
-    )
+    rows = matching_statuses(query, viewer)
     if account_id not in (None, ""):
         try:
             rows = rows.filter(account_id=int(str(account_id)))
@@ -163,7 +115,7 @@ def _statuses(query: str, viewer: Account, page: Page, account_id: object) -> Qu
         rows = rows.filter(id__lt=page.max_id)
     if page.min_id is not None:
         rows = rows.filter(id__gt=page.min_id)
-    return rows.order_by("-id")
+    return rows
 
 
 def _tag(name: str) -> Tag:

@@ -16,15 +16,13 @@ the status is visible, then answer 422.
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from typing import Literal
 
 import pydantic
-from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from obole.accounts.models import Account, Block, Mute
+from obole.accounts.models import Account, Block
 from obole.api.auth import grants
 from obole.api.endpoints import ApiError, endpoint, error
 from obole.api.entities import accounts, status, statuses
@@ -33,13 +31,8 @@ from obole.lib.errors import Forbidden, NotFound
 from obole.posts import services
 from obole.posts.access import get_status_for_viewer, visible_statuses
 from obole.posts.models import Bookmark, Favourite, IdempotencyKey, Status
+from obole.posts.threads import thread
 
-# Mastodon's thread limits: a signed-in reader gets the whole thread (up to
-# 4096 replies), a logged-out one a shallow slice of it.
-ANCESTORS_LIMIT = 40
-DESCENDANTS_LIMIT = 4096
-ANONYMOUS_DESCENDANTS_LIMIT = 60
-ANONYMOUS_DESCENDANTS_DEPTH = 20
 # GET /api/v1/statuses?id[]=… answers at most this many at once.
 MANY_LIMIT = 40
 RELATED = ("account", "reblog_of__account")
@@ -209,78 +202,13 @@ def source(request: HttpRequest, status_id: str) -> JsonResponse:
 
 @endpoint(("GET",))
 def context(request: HttpRequest, status_id: str) -> JsonResponse:
-    """The thread around a status: ancestors oldest first, descendants depth first.
-
-    Two recursive queries find the thread's ids (one up, one down, whatever its
-    size), one loads those the viewer may see, and the renderer adds its fixed
-    few. Replies from muted accounts are left out, as Mastodon does.
-    """
+    """The thread around a status: ancestors oldest first, descendants depth first (obole.posts.threads)."""
     _readable(request, "read:statuses")
     viewer = request.account
     focus = get_status_for_viewer(viewer, status_id)
-    if viewer is None:
-        limit, depth = ANONYMOUS_DESCENDANTS_LIMIT, ANONYMOUS_DESCENDANTS_DEPTH
-    else:
-        limit, depth = DESCENDANTS_LIMIT, DESCENDANTS_LIMIT
-    up = _ancestor_ids(focus.in_reply_to_id) if focus.in_reply_to_id else []
-    down = _descendant_ids(focus.pk, limit=limit, depth=depth)
-    thread = [*up, *down]
-    visible = visible_statuses(viewer).filter(id__in=thread) if thread else Status.objects.none()
-    if viewer is not None:
-        visible = visible.exclude(account__in=Mute.objects.filter(account=viewer).values("target"))
-    found = {row.pk: row for row in visible.select_related(*RELATED)}
-    ordered = [found[pk] for pk in thread if pk in found]
-    rendered = statuses(ordered, viewer)
-    ancestors = sum(1 for pk in up if pk in found)
-    return JsonResponse({"ancestors": rendered[:ancestors], "descendants": rendered[ancestors:]})
-
-
-_TABLE = Status._meta.db_table
-_PARENT = Status._meta.get_field("in_reply_to").column
-
-
-def _ancestor_ids(parent_id: int) -> list[int]:
-    """The chain of statuses replied to, oldest first, at most ANCESTORS_LIMIT."""
-    sql = f"""
-        WITH RECURSIVE up(id, parent, depth) AS (
-            SELECT id, {_PARENT}, 1 FROM {_TABLE} WHERE id = %s
-            UNION ALL
-            SELECT s.id, s.{_PARENT}, up.depth + 1 FROM {_TABLE} s JOIN up ON s.id = up.parent
-            WHERE up.depth < %s
-        )
-        SELECT id FROM up ORDER BY depth DESC
-    """  # noqa: S608 — table and column names come from the model, values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [parent_id, ANCESTORS_LIMIT])
-        return [row[0] for row in cursor.fetchall()]
-
-
-def _descendant_ids(root_id: int, *, limit: int, depth: int) -> list[int]:
-    """Replies under `root_id`, in thread order: each reply followed by its own
-    replies, siblings oldest first. Collected level by level (so a cut-off
-    keeps the replies nearest the status), at most `limit` of them."""
-    sql = f"""
-        WITH RECURSIVE down(id, parent, depth) AS (
-            SELECT id, {_PARENT}, 1 FROM {_TABLE} WHERE {_PARENT} = %s
-            UNION ALL
-            SELECT s.id, s.{_PARENT}, down.depth + 1 FROM {_TABLE} s JOIN down ON s.{_PARENT} = down.id
-            WHERE down.depth < %s
-        )
-        SELECT id, parent FROM down LIMIT %s
-    """  # noqa: S608 — table and column names come from the model, values are parameters
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [root_id, depth, limit])
-        rows = cursor.fetchall()
-    children: dict[int, list[int]] = defaultdict(list)
-    for child, parent in rows:
-        children[parent].append(child)
-    ordered: list[int] = []
-    stack = sorted(children[root_id], reverse=True)
-    while stack:  # depth first without recursion: threads can be thousands deep
-        current = stack.pop()
-        ordered.append(current)
-        stack.extend(sorted(children[current], reverse=True))
-    return ordered
+    ancestors, descendants = thread(viewer, focus)
+    rendered = statuses([*ancestors, *descendants], viewer)
+    return JsonResponse({"ancestors": rendered[: len(ancestors)], "descendants": rendered[len(ancestors) :]})
 
 
 # Likes, reposts, bookmarks

@@ -16,15 +16,14 @@ blocks, is blocked by or mutes. There is no federation: `remote=true` and
 
 from __future__ import annotations
 
-from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, JsonResponse
 
-from obole.accounts.models import Account, Block, Mute
 from obole.api import entities
 from obole.api.endpoints import array_param, authorize_if_token, endpoint, truthy
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import NotFound
-from obole.posts.models import Status, StatusTag, Visibility
+from obole.posts.models import Status
+from obole.posts.public import not_a_reply_to_others, public_statuses, tagged
 from obole.posts.timelines import store
 
 # Mastodon reads at most four tags from each of any[], all[] and none[].
@@ -53,7 +52,7 @@ def public(request: HttpRequest) -> JsonResponse:
     page = page_of(request)
     if _elsewhere(request.data):
         return paged_response(request, [], [])
-    rows = paginate(_public_statuses(request.account).filter(_not_a_reply_to_others()), page)
+    rows = paginate(public_statuses(request.account).filter(not_a_reply_to_others()), page)
     return paged_response(request, entities.statuses(rows, request.account), [row.pk for row in rows])
 
 
@@ -64,14 +63,12 @@ def tag(request: HttpRequest, hashtag: str) -> JsonResponse:
     page = page_of(request)
     if _elsewhere(request.data):
         return paged_response(request, [], [])
-    statuses = _public_statuses(request.account).filter(
-        id__in=_tagged([hashtag, *_tag_names(request, "any")])
-    )
+    statuses = public_statuses(request.account).filter(id__in=tagged([hashtag, *_tag_names(request, "any")]))
     for name in _tag_names(request, "all"):
-        statuses = statuses.filter(id__in=_tagged([name]))
+        statuses = statuses.filter(id__in=tagged([name]))
     excluded = _tag_names(request, "none")
     if excluded:
-        statuses = statuses.exclude(id__in=_tagged(excluded))
+        statuses = statuses.exclude(id__in=tagged(excluded))
     rows = paginate(statuses, page)
     return paged_response(request, entities.statuses(rows, request.account), [row.pk for row in rows])
 
@@ -88,27 +85,6 @@ def conversations(request: HttpRequest) -> JsonResponse:
     return JsonResponse([], safe=False)
 
 
-def _public_statuses(viewer: Account | None) -> QuerySet[Status]:
-    """Public statuses (no reposts) of active accounts, minus those the viewer blocks, mutes or is
-    blocked by."""
-    statuses = Status.objects.filter(
-        visibility=Visibility.PUBLIC, reblog_of__isnull=True, account__is_active=True
-    ).select_related("account")
-    if viewer is not None:
-        # Subqueries, not id lists: the page stays one query however many accounts are hidden.
-        statuses = (
-            statuses.exclude(account__in=Block.objects.filter(account=viewer).values("target"))
-            .exclude(account__in=Block.objects.filter(target=viewer).values("account"))
-            .exclude(account__in=Mute.objects.filter(account=viewer).values("target"))
-        )
-    return statuses
-
-
-def _not_a_reply_to_others() -> Q:
-    # As Mastodon's public timeline: threads an author continues stay, replies to others do not.
-    return Q(in_reply_to_account_id__isnull=True) | Q(in_reply_to_account_id=F("account_id"))
-
-
 def _elsewhere(data: dict) -> bool:
     """Statuses from other servers, or with media: Obole has neither yet."""
     return truthy(data.get("remote")) or truthy(data.get("only_media"))
@@ -116,9 +92,3 @@ def _elsewhere(data: dict) -> bool:
 
 def _tag_names(request: HttpRequest, mode: str) -> list[str]:
     return array_param(request, mode)[:TAGS_PER_MODE]
-
-
-def _tagged(names: list[str]) -> QuerySet:
-    """Ids of the statuses tagged with any of `names` (tags are stored lower-case, without '#')."""
-    wanted = [name.removeprefix("#").lower() for name in names]
-    return StatusTag.objects.filter(tag__name__in=wanted).values("status_id")
