@@ -200,6 +200,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed sign-ins (web form and the OAuth password grant) allowed per 15 minutes
+# before the next attempt is refused with 429 (obole.accounts.login_limits); 0 = no limit.
+OBOLE_LOGIN_FAILURES_PER_IP_AND_USERNAME = env_int("OBOLE_LOGIN_FAILURES_PER_IP_AND_USERNAME", 10, minimum=0)
+OBOLE_LOGIN_FAILURES_PER_IP = env_int("OBOLE_LOGIN_FAILURES_PER_IP", 50, minimum=0)
+# Across all addresses: slows a password guessed from many machines, at the cost
+# that a determined attacker can hold one account's sign-in shut for a while.
+OBOLE_LOGIN_FAILURES_PER_USERNAME = env_int("OBOLE_LOGIN_FAILURES_PER_USERNAME", 100, minimum=0)
 OBOLE_REGISTRATION_OPEN = env_bool("OBOLE_REGISTRATION_OPEN", True)
 OBOLE_EMAIL_CONFIRMATION = env_bool("OBOLE_EMAIL_CONFIRMATION", False)
 # Published by the instance endpoints as the address to write to about this server.
@@ -228,6 +235,11 @@ SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# A web session lasts two weeks from sign-in (Django's default, said out loud) and
+# survives closing the browser: people use Obole from their own devices. Changing
+# the password ends every other session; deleting the account ends them all.
+SESSION_COOKIE_AGE = 14 * 24 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

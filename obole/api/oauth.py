@@ -40,8 +40,9 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.oauth2_validators import OAuth2Validator
 from oauth2_provider.settings import oauth2_settings
 from oauth2_provider.views import AuthorizationView, RevokeTokenView, TokenView
-from oauthlib.oauth2.rfc6749.errors import InvalidScopeError
+from oauthlib.oauth2.rfc6749.errors import InvalidScopeError, OAuth2Error
 
+from obole.accounts import login_limits
 from obole.api.auth import grants
 from obole.api.endpoints import ApiError, endpoint
 from obole.api.models import AppRegistration
@@ -71,8 +72,36 @@ def covers(registered: str, requested: list[str]) -> bool:
     return all(grants(registered, scope) for scope in requested)
 
 
+class TooManySignIns(OAuth2Error):
+    """The password grant past the failed sign-in limits: 429 with Retry-After."""
+
+    error = "too_many_requests"
+    status_code = 429
+
+    def __init__(self, retry_after: int, **kwargs):
+        super().__init__(**kwargs)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict:
+        return {**super().headers, "Retry-After": str(self.retry_after)}
+
+
 class MastodonValidator(OAuth2Validator):
     """DOT's validator, with Mastodon's rules for grants and scopes."""
+
+    def validate_user(self, username, password, client, request, *args, **kwargs) -> bool:
+        """The password grant, within the same failed sign-in limits as the web form."""
+        ip = request.headers.get("REMOTE_ADDR") or None
+        count = login_limits.refusal(ip, username or "")
+        if count is not None:
+            raise TooManySignIns(
+                login_limits.retry_after(count), description=login_limits.message(count), request=request
+            )
+        valid = super().validate_user(username, password, client, request, *args, **kwargs)
+        if not valid:
+            login_limits.record_failure(ip, username or "")
+        return valid
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs) -> bool:
         # One app, every grant a Mastodon client uses: DOT would tie each app to one.

@@ -33,6 +33,12 @@ def rules() -> dict[str, Rule]:
         "requests": Rule("requests", settings.OBOLE_RATE_LIMIT_REQUESTS, 5 * 60),
         "statuses": Rule("statuses", settings.OBOLE_RATE_LIMIT_POSTS, 3 * 60 * 60),
         "follows": Rule("follows", settings.OBOLE_RATE_LIMIT_FOLLOWS, 24 * 60 * 60),
+        # Failed sign-ins, web and OAuth password grant (obole.accounts.login_limits).
+        "login_ip_username": Rule(
+            "login_ip_username", settings.OBOLE_LOGIN_FAILURES_PER_IP_AND_USERNAME, 15 * 60
+        ),
+        "login_ip": Rule("login_ip", settings.OBOLE_LOGIN_FAILURES_PER_IP, 15 * 60),
+        "login_username": Rule("login_username", settings.OBOLE_LOGIN_FAILURES_PER_USERNAME, 15 * 60),
     }
 
 
@@ -60,6 +66,16 @@ class Count:
     def message(self) -> str:
         wait = max(1, int(self.reset - time.time()))
         return f"Too many requests. Try again in {wait} seconds."
+
+
+def peek(name: str, who: str) -> Count | None:
+    """How much of limit `name` `who` has used in this window, without counting a use."""
+    rule = rules()[name]
+    if rule.limit <= 0:
+        return None
+    window = int(time.time()) // rule.period
+    used = cache.get(f"rl:{name}:{who}:{window}", 0)
+    return Count(rule, used, reset=(window + 1) * rule.period)
 
 
 def hit(name: str, who: str) -> Count | None:

@@ -6,7 +6,7 @@ from obole.web import views
 urlpatterns = [
     path("", views.landing, name="landing"),
     path("auth/sign_up", views.sign_up, name="sign-up"),
-    path("auth/sign_in", auth_views.LoginView.as_view(), name="login"),
+    path("auth/sign_in", views.SignInView.as_view(), name="login"),
     path("auth/sign_out", auth_views.LogoutView.as_view(), name="logout"),
     path("auth/confirm/<str:token>", views.confirm_email, name="confirm-email"),
     path("auth/confirm_again", views.resend_confirmation, name="confirm-again"),

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -14,7 +16,7 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 
-from obole.accounts import confirmation
+from obole.accounts import confirmation, login_limits
 from obole.accounts.models import Account
 from obole.accounts.services import client_ip, create_account
 from obole.membership import services
@@ -53,6 +55,36 @@ def sign_up(request: HttpRequest) -> HttpResponse:
                 _send_confirmation(request, account)
             return redirect("membership")
     return render(request, "web/sign_up.html", {"form": form}, status=status)
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form within the failed sign-in limits (obole.accounts.login_limits)."""
+
+    throttled = False
+
+    def clean(self) -> dict:
+        username = self.cleaned_data.get("username") or ""
+        ip = client_ip(self.request)
+        count = login_limits.refusal(ip, username)
+        if count is not None:
+            self.throttled = True
+            raise ValidationError(login_limits.message(count), code="throttled")
+        try:
+            return super().clean()
+        except ValidationError as error:
+            if error.code == "invalid_login":
+                login_limits.record_failure(ip, username)
+            raise
+
+
+class SignInView(auth_views.LoginView):
+    form_class = SignInForm
+
+    def form_invalid(self, form: SignInForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.throttled:
+            response.status_code = 429
+        return response
 
 
 def _send_confirmation(request: HttpRequest, account: Account) -> None:
