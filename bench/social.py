@@ -164,18 +164,21 @@ def measure(database: str, args: argparse.Namespace) -> dict:
     tokens = data / "tokens.txt"
     workers = str(args.workers)
 
-    port = load.free_port()
-    ceiling_argv = [sys.executable, str(HERE / "ceiling.py"), "--port", str(port), "--workers", workers]
-    with load.Server("ceiling", ceiling_argv, env, port, data / "ceiling.log"):
-        ceiling = timed(port, "get", "/ceiling", tokens, args)
+    def ceiling_argv(port: int) -> list[str]:
+        return [sys.executable, str(HERE / "ceiling.py"), "--port", str(port), "--workers", workers]
+
+    with load.Server("ceiling", ceiling_argv, env, data / "ceiling.log") as server:
+        ceiling = timed(server.port, "get", "/ceiling", tokens, args)
     rows = [Row("ceiling: bare Django view, one row", ceiling, 1.0)]
     print_row(rows[-1])
 
-    port = load.free_port()
-    serve = [sys.executable, "-m", "obole", "serve", "--host", "127.0.0.1", "--port", str(port)]
-    serve += ["--workers", workers, "--no-task-worker"]
+    def serve_argv(port: int) -> list[str]:
+        serve = [sys.executable, "-m", "obole", "serve", "--host", "127.0.0.1", "--port", str(port)]
+        return [*serve, "--workers", workers, "--no-task-worker"]
+
     fanout = None
-    with load.Server("obole serve", serve, env, port, data / "serve.log"):
+    with load.Server("obole serve", serve_argv, env, data / "serve.log") as server:
+        port = server.port
         probe_token = tokens.read_text().split()[0]
         for name in args.workloads:
             label, mode, path = WORKLOADS[name]

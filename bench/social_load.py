@@ -19,6 +19,7 @@ import subprocess
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,29 +34,53 @@ def free_port() -> int:
 
 
 class Server:
-    """A server subprocess in its own session, answering on 127.0.0.1:port once entered."""
+    """A server subprocess in its own session, answering on 127.0.0.1:`port` once entered.
 
-    def __init__(self, name: str, argv: list[str], env: dict, port: int, log: Path):
-        self.name, self.argv, self.env, self.port, self.log = name, argv, env, port, log
+    `argv(port)` is its command line. A free port can be taken by another
+    program before the server binds it (other servers start on this machine
+    too), so a server that exits at start is tried again on another port.
+    """
+
+    ATTEMPTS = 3
+
+    def __init__(self, name: str, argv: Callable[[int], list[str]], env: dict, log: Path):
+        self.name, self.argv, self.env, self.log = name, argv, env, log
+        self.port = 0
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
+        for _ in range(self.ATTEMPTS):
+            self.port = free_port()
+            if self._start():
+                return self
+            self.stop()
+        raise RuntimeError(f"{self.name} exited at start:\n{self.log.read_text()[-3000:]}")
+
+    def _start(self) -> bool:
         handle = self.log.open("w")
         # A session of its own: Ctrl-C reaches only the harness, which then stops the whole group.
         self.process = subprocess.Popen(
-            self.argv, env=self.env, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+            self.argv(self.port),
+            env=self.env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         handle.close()
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"{self.name} exited at start:\n{self.log.read_text()[-3000:]}")
+                return False
             try:
                 status, _ = request(self.port, "GET", "/", timeout=2)
-                if status:
-                    return self
             except OSError:
                 time.sleep(0.2)
+                continue
+            # Something answered; make sure it is our server, not one that held the port first.
+            time.sleep(0.5)
+            if self.process.poll() is not None:
+                return False
+            return bool(status)
         self.stop()
         raise RuntimeError(f"{self.name} did not answer within 120 s:\n{self.log.read_text()[-3000:]}")
 
