@@ -181,6 +181,28 @@ def resume(account: Account, *, now: datetime) -> Membership:
     return membership
 
 
+def end_now(account: Account, *, now: datetime) -> Membership:
+    """End the membership at once, for an account being deleted: no renewal, no refund.
+
+    An active or past-due membership is canceled and then expired in the same
+    moment; a banned one stays banned (its cards stay blocklisted). Open
+    invoices are voided and the card let go, so it may pay for another account.
+    """
+    with transaction.atomic():
+        membership = locked(account.pk)
+        if Invoice.objects.filter(membership=membership, status=inv.CHARGING).exists():
+            raise PaymentInProgress("A payment for this account is in progress; try again in a minute.")
+        if membership.state in states.TRANSITIONS["cancel"].sources:
+            membership.cancel(now=now)
+        if membership.state == states.CANCELED:
+            membership.expire(now=now)
+        Invoice.objects.filter(membership=membership, status=inv.OPEN).update(status=inv.VOID)
+        PaymentMethod.objects.filter(account_id=membership.pk, detached_at=None).update(detached_at=now)
+        membership.payment_method = None
+        membership.save(update_fields=["payment_method"])
+    return membership
+
+
 def _require(membership: Membership, transition: str) -> None:
     if membership.state not in states.TRANSITIONS[transition].sources:
         raise NotAllowed(f"You cannot {transition} a membership that is {membership.get_state_display()}.")

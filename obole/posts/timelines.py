@@ -38,6 +38,9 @@ class TimelineStore(Protocol):
     def remove_author(self, owner_id: int, author_id: int) -> None:
         """Take `author_id`'s statuses and reposts of them out of `owner_id`'s timeline."""
 
+    def clear(self, owner_id: int) -> None:
+        """Empty `owner_id`'s home timeline (the account is deleted)."""
+
     def page(
         self,
         owner_id: int,
@@ -110,6 +113,9 @@ class DatabaseTimelineStore:
     def remove_author(self, owner_id: int, author_id: int) -> None:
         theirs = Status.objects.filter(Q(account_id=author_id) | Q(reblog_of__account_id=author_id))
         HomeFeedEntry.objects.filter(owner_id=owner_id, status_id__in=theirs.values("id")).delete()
+
+    def clear(self, owner_id: int) -> None:
+        HomeFeedEntry.objects.filter(owner_id=owner_id).delete()
 
     def page(
         self,

@@ -140,9 +140,10 @@ def membership(request: HttpRequest) -> HttpResponse:
         "membership": current,
         "refusal": write_refusal(request.user),
         "form": form,
-        "ledger": request.user.ledger_entries.order_by("-id")[:24],
+        "ledger": request.user.ledger_entries.select_related("invoice").order_by("-id")[:24],
         "grace_ends": services.grace_ends(current),
         "email_unconfirmed": settings.OBOLE_EMAIL_CONFIRMATION and request.user.email_confirmed_at is None,
+        "section": "membership",  # the settings tab list shows this page as one of the settings
     }
     return render(request, "web/membership.html", context, status=status)
 
