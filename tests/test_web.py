@@ -67,13 +67,13 @@ def test_the_landing_page_shows_the_price(client):
 
 
 def test_the_landing_page_counts_paying_members(client, member, newcomer):
-    assert "1 paying member." in page(client.get("/"))
+    assert "<strong>1</strong> paying member" in page(client.get("/"))
 
 
-def test_the_landing_page_sends_a_signed_in_member_to_the_membership_page(member):
+def test_the_landing_page_sends_a_signed_in_member_to_their_home_timeline(member):
     response = signed_in(member).get("/")
     assert response.status_code == 302
-    assert response["Location"] == "/membership"
+    assert response["Location"] == "/home"
 
 
 def test_an_unknown_api_url_answers_with_json_404(client):
@@ -170,10 +170,10 @@ def test_the_membership_page_needs_a_signed_in_member(client):
     assert response["Location"] == "/auth/sign_in?next=/membership"
 
 
-def test_signing_in_is_case_insensitive_and_leads_to_the_membership_page(client, member):
+def test_signing_in_is_case_insensitive_and_leads_a_paid_member_home(client, member):
     response = client.post("/auth/sign_in", {"username": "MARY", "password": PASSWORD})
     assert response.status_code == 302
-    assert response["Location"] == "/membership"
+    assert response["Location"] == "/home"
     assert "Sign out @mary" in page(client.get("/membership"))
 
 
@@ -200,7 +200,7 @@ def test_paying_with_a_good_card_activates_the_membership(newcomer):
     client = signed_in(newcomer)
     response = client.post("/membership", pay_form(GOOD_CARD))
     assert response.status_code == 302
-    assert response["Location"] == "/membership"
+    assert response["Location"] == "/home"
     assert state_of(newcomer) == "active"
 
     html = page(client.get("/membership"))

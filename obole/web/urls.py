@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import path, re_path
 
-from obole.web import settings_views, views
+from obole.web import profile_views, settings_views, status_views, timeline_views, views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -20,4 +20,24 @@ urlpatterns = [
     path("settings/export", settings_views.export_data, name="settings-export"),
     path("settings/delete", settings_views.delete_account, name="settings-delete"),
     path("auth/goodbye", settings_views.goodbye, name="account-deleted"),
+    # The social pages; post content links to /@user and /tags/name (OBOLE_BASE_URL), which land here.
+    path("home", timeline_views.home, name="home"),
+    path("notifications", timeline_views.notifications, name="notifications"),
+    path("search", timeline_views.search, name="search"),
+    path("tags/<str:name>", timeline_views.tag, name="tag"),
+    path("statuses/new", status_views.compose, name="compose"),
+    re_path(
+        r"^statuses/(?P<status_id>[^/]+)/(?P<action>like|unlike|repost|unrepost|delete)$",
+        status_views.act,
+        name="status-action",
+    ),
+    path("@<str:username>", profile_views.profile, name="profile"),
+    path("@<str:username>/followers", profile_views.followers, name="followers"),
+    path("@<str:username>/following", profile_views.following, name="following"),
+    re_path(
+        r"^@(?P<username>[^/]+)/(?P<action>follow|unfollow|block|unblock|mute|unmute)$",
+        profile_views.act,
+        name="account-action",
+    ),
+    path("@<str:username>/<str:status_id>", status_views.detail, name="status"),
 ]

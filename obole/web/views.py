@@ -1,4 +1,4 @@
-"""Pages: landing, sign-up, email confirmation, membership."""
+"""Pages: landing, sign-up, sign-in, email confirmation, membership (the social pages: social.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -24,13 +24,19 @@ from obole.membership.errors import MembershipError
 from obole.membership.models import Membership
 from obole.membership.permissions import write_refusal
 from obole.membership.providers import get_provider
+from obole.posts.models import Status
 from obole.web.forms import CardForm, SignUpForm
 
 
 def landing(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("membership")
-    return render(request, "web/landing.html", {"members": Membership.objects.filter(state="active").count()})
+        return redirect("home")
+    today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    context = {
+        "members": Membership.objects.filter(state="active").count(),
+        "posts_today": Status.objects.filter(created_at__gte=today, reblog_of__isnull=True).count(),
+    }
+    return render(request, "web/landing.html", context)
 
 
 @sensitive_post_parameters("password")
@@ -86,6 +92,17 @@ class SignInView(auth_views.LoginView):
             response.status_code = 429
         return response
 
+    def get_default_redirect_url(self) -> str:
+        """A member who may write goes to their home timeline; one who may not yet (unpaid, lapsed) to
+        the membership page, unless the form was asked for with `next`."""
+        if self.next_page:
+            return resolve_url(self.next_page)
+        try:
+            writes = write_refusal(self.request.user) is None
+        except ObjectDoesNotExist:  # an account made outside sign-up (createsuperuser) has no membership
+            writes = False
+        return reverse("home" if writes else "membership")
+
 
 def _send_confirmation(request: HttpRequest, account: Account) -> None:
     link = request.build_absolute_uri(reverse("confirm-email", args=[confirmation.make_token(account)]))
@@ -128,7 +145,7 @@ def membership(request: HttpRequest) -> HttpResponse:
                 status = exc.status
             else:
                 messages.success(request, "Thank you — your membership is active.")
-                return redirect("membership")
+                return redirect("home")
         else:
             status = 422
         # Never send the card number or CVC back to the browser.

@@ -1,0 +1,48 @@
+"""Template filters for the social pages: relative times, visibility names, counts."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+from django.utils import timezone
+from django.utils.dateformat import format as date_format
+
+register = template.Library()
+
+VISIBILITY_NAMES = {
+    "public": "Public",
+    "unlisted": "Unlisted",
+    "private": "Followers only",
+    "direct": "Mentioned people only",
+}
+
+
+@register.filter
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """ "now", "5m", "3h", "2d", then the date ("Nov 3", with the year when it is not this one)."""
+    if moment is None:
+        return ""
+    now = now or timezone.now()
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return "now"
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    if seconds < 86400:
+        return f"{seconds // 3600}h"
+    if seconds < 7 * 86400:
+        return f"{seconds // 86400}d"
+    local = timezone.localtime(moment)
+    return date_format(local, "M j" if local.year == timezone.localtime(now).year else "M j, Y")
+
+
+@register.filter
+def visibility_name(value: str) -> str:
+    return VISIBILITY_NAMES.get(value, value)
+
+
+@register.filter
+def badge(count: int) -> str:
+    """An unread count as a badge shows it: 99+ past 99."""
+    return "99+" if count > 99 else str(count)
