@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -14,7 +15,7 @@ from obole.accounts import graph
 from obole.accounts.models import Account, Follow
 from obole.accounts.services import create_account
 from obole.membership import services as membership
-from obole.membership.models import CardFingerprint, LedgerEntry, Membership
+from obole.membership.models import CardFingerprint, Invoice, LedgerEntry, Membership, invoice
 from obole.posts import services as posts
 from obole.posts.models import Bookmark, Favourite, HomeFeedEntry, Notification, Status
 from tests.conftest import NOW, PASSWORD, card, make_account, token_for
@@ -348,7 +349,7 @@ def test_the_export_takes_a_fixed_number_of_queries_however_much_there_is(
     client = signed_in(member)
     # The session and the account, then the archive: statuses, 4 lists of usernames,
     # likes, bookmarks, the membership and the ledger.
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         archive = download(client.post("/settings/export"))
     assert len(archive["statuses"]) == 63
 
@@ -490,3 +491,59 @@ def test_a_deleted_account_disappears_from_the_api(member, outsider):
     headers = {"Authorization": f"Bearer {token_for(outsider)}"}
     assert api.get(f"/api/v1/accounts/{member.pk}", headers=headers).status_code == 404
     assert api.get("/api/v1/timelines/public", headers=headers).json() == []
+
+
+def test_a_past_due_membership_ends_at_once_too(member):
+    Membership.objects.get(pk=member.pk).mark_past_due(now=NOW, reason="declined")
+    delete(member)
+    assert Membership.objects.get(pk=member.pk).state == "expired"
+
+
+def test_an_account_is_not_deleted_while_a_charge_is_in_flight(member):
+    Invoice.objects.create(
+        membership_id=member.pk,
+        kind=invoice.RENEWAL,
+        period_start=NOW + timedelta(days=30),
+        period_end=NOW + timedelta(days=60),
+        amount=300,
+        currency="USD",
+        status=invoice.CHARGING,
+        created_at=NOW,
+    )
+    response = signed_in(member).post("/settings/delete", {"password": PASSWORD, "username": "mary"})
+    assert response.status_code == 409
+    assert "in progress" in page(response)
+    assert fresh(member).is_active and Membership.objects.get(pk=member.pk).state == "active"
+
+
+def test_an_account_without_a_membership_can_export_and_delete(db):
+    admin = Account.objects.create_superuser("admin", "admin@example.org", PASSWORD)
+    client = signed_in(admin)
+    assert download(client.post("/settings/export"))["membership"] is None
+    assert client.get("/settings/delete").status_code == 200
+    delete(admin)
+    admin = fresh(admin)
+    assert not admin.is_active and not admin.is_staff and not admin.is_superuser
+
+
+def test_guessing_the_password_on_the_settings_pages_counts_as_failed_sign_ins(member, settings):
+    settings.OBOLE_LOGIN_FAILURES_PER_IP_AND_USERNAME = 3
+    client = signed_in(member)
+    wrong = {"old_password": "guess", "new_password1": "a much newer passphrase"}
+    for _ in range(2):
+        assert (
+            client.post(
+                "/settings/password", wrong | {"new_password2": "a much newer passphrase"}
+            ).status_code
+            == 422
+        )
+    assert client.post("/settings/delete", {"password": "guess", "username": "mary"}).status_code == 422
+    refused = client.post("/settings/delete", {"password": PASSWORD, "username": "mary"})
+    assert refused.status_code == 429 and "Too many failed sign-in attempts" in page(refused)
+    right = {"old_password": PASSWORD, "new_password1": "a much newer passphrase"}
+    assert (
+        client.post("/settings/password", right | {"new_password2": "a much newer passphrase"}).status_code
+        == 429
+    )
+    assert fresh(member).is_active and fresh(member).check_password(PASSWORD)
+    assert Client().post("/auth/sign_in", {"username": "mary", "password": PASSWORD}).status_code == 429

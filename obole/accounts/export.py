@@ -12,7 +12,7 @@ One JSON document:
 
 It is written as a stream of text pieces: the statuses, which may be many,
 are read in chunks and never all held in memory. The number of queries is
-fixed (eleven), whatever the size of the account.
+fixed (nine), whatever the size of the account.
 """
 
 from __future__ import annotations

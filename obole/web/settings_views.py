@@ -13,6 +13,7 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
@@ -20,8 +21,9 @@ from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from obole.accounts import deletion, export
+from obole.accounts import deletion, export, login_limits
 from obole.accounts.models import DISPLAY_NAME_MAX_LENGTH, NOTE_MAX_LENGTH, Account
+from obole.accounts.services import client_ip
 from obole.lib.errors import UserError
 from obole.posts.models import Visibility
 
@@ -70,6 +72,32 @@ class ProfileForm(forms.ModelForm):
         return self.cleaned_data["note"].strip()
 
 
+def check_password(request: HttpRequest, account: Account, password: str, message: str) -> None:
+    """Raise a ValidationError unless `password` is the account's, within the failed sign-in limits.
+
+    A session left open in a shared browser must not become a way to guess the
+    password, so wrong guesses here count like failed sign-ins.
+    """
+    ip = client_ip(request)
+    count = login_limits.refusal(ip, account.username)
+    if count is not None:
+        raise forms.ValidationError(login_limits.message(count), code="throttled")
+    if not account.check_password(password):
+        login_limits.record_failure(ip, account.username)
+        raise forms.ValidationError(message, code="wrong_password")
+
+
+class PasswordForm(PasswordChangeForm):
+    def __init__(self, user: Account, *args, request: HttpRequest, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        password = self.cleaned_data["old_password"]
+        check_password(self.request, self.user, password, self.error_messages["password_incorrect"])
+        return password
+
+
 class DeleteForm(forms.Form):
     password = forms.CharField(
         label="Your current password",
@@ -84,15 +112,15 @@ class DeleteForm(forms.Form):
         ),
     )
 
-    def __init__(self, account: Account, *args, **kwargs):
+    def __init__(self, account: Account, *args, request: HttpRequest, **kwargs):
         super().__init__(*args, **kwargs)
         self.account = account
+        self.request = request
         self.fields["username"].help_text = f"Type {account.username} exactly."
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.account.check_password(password):
-            raise forms.ValidationError("That is not your current password.", code="wrong_password")
+        check_password(self.request, self.account, password, "That is not your current password.")
         return password
 
     def clean_username(self) -> str:
@@ -128,6 +156,7 @@ class PasswordView(auth_views.PasswordChangeView):
     """Django's password change: the old password, the new one twice, the validators; keeps this session."""
 
     template_name = "web/settings/password.html"
+    form_class = PasswordForm
     success_url = reverse_lazy("settings-password")
     extra_context = {"section": "password"}
 
@@ -136,10 +165,18 @@ class PasswordView(auth_views.PasswordChangeView):
         messages.success(self.request, "Your password is changed. Other devices will need to sign in again.")
         return response
 
+    def get_form_kwargs(self) -> dict:
+        return {**super().get_form_kwargs(), "request": self.request}
+
     def form_invalid(self, form) -> HttpResponse:
         response = super().form_invalid(form)
-        response.status_code = 422
+        response.status_code = _refusal_status(form)
         return response
+
+
+def _refusal_status(form: forms.Form) -> int:
+    codes = {error.code for errors in form.errors.as_data().values() for error in errors}
+    return 429 if "throttled" in codes else 422
 
 
 password = PasswordView.as_view()
@@ -171,7 +208,7 @@ def export_data(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 def delete_account(request: HttpRequest) -> HttpResponse:
     account = request.user
-    form = DeleteForm(account, request.POST if request.method == "POST" else None)
+    form = DeleteForm(account, request.POST if request.method == "POST" else None, request=request)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -185,7 +222,7 @@ def delete_account(request: HttpRequest) -> HttpResponse:
                 request.session["goodbye"] = account.username
                 return redirect("account-deleted")
         else:
-            status = 422
+            status = _refusal_status(form)
     context = {"form": form, "section": "delete", "membership": getattr(account, "membership", None)}
     return render(request, "web/settings/delete.html", context, status=status)
 
