@@ -248,7 +248,7 @@ def test_the_membership_page_shows_the_plan_the_card_and_the_payments(member):
     html = page(signed_in(member).get("/membership"))
     assert "Paid until 1 December 2026; renews then at 3.00 USD a month." in html
     assert "Visa ending 4242, expires 12/2030" in html
-    assert "Charge for 1 Nov 2026 – 1 Dec 2026" in html
+    assert "Charge — first 2026-11-01 to 2026-12-01" in html
     assert "Refund — goodwill" in html and "-1.00 USD" in html
     assert "Change card" in html and "Cancel at period end" in html
     assert MARY_CARD not in html

@@ -157,7 +157,7 @@ def membership(request: HttpRequest) -> HttpResponse:
         "membership": current,
         "refusal": write_refusal(request.user),
         "form": form,
-        "ledger": request.user.ledger_entries.select_related("invoice").order_by("-id")[:24],
+        "ledger": request.user.ledger_entries.order_by("-id")[:24],
         "grace_ends": services.grace_ends(current),
         "email_unconfirmed": settings.OBOLE_EMAIL_CONFIRMATION and request.user.email_confirmed_at is None,
         "section": "membership",  # the settings tab list shows this page as one of the settings
