@@ -50,3 +50,19 @@ def new_member(context, username: str, card: str) -> Page:
     sign_up(page, username)
     pay(page, card)
     return page
+
+
+def post(page: Page, text: str) -> None:
+    """Post from the home page's compose box and wait for the post on the home timeline."""
+    page.goto("/home")
+    page.get_by_label("What's on your mind?").fill(text)
+    page.get_by_role("button", name="Post", exact=True).click()
+    expect(page.get_by_role("list", name="Home timeline").get_by_text(text)).to_be_visible()
+
+
+def open_post(page: Page, username: str, text: str) -> str:
+    """Open the post of `username` that says `text` from their profile; return its address."""
+    page.goto(f"/@{username}")
+    page.get_by_role("article").filter(has_text=text).get_by_role("link", name="Open post").click()
+    expect(page.get_by_role("heading", name=f"Post by @{username}")).to_be_attached()
+    return page.url

@@ -10,11 +10,23 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.people import DECLINED_CARD, GOOD_CARD, fill_card, new_member, sign_up
+from tests.browser.conftest import DESKTOP
+from tests.browser.people import (
+    DECLINED_CARD,
+    GOOD_CARD,
+    fill_card,
+    new_member,
+    open_post,
+    post,
+    sign_in,
+    sign_up,
+)
 from tests.conftest import numbered_card
 from tests.live import serve
 
 pytestmark = pytest.mark.slow
+
+ALICES_POST = "Hello from alice: the first post on this server worth a follow."
 
 
 @pytest.fixture(scope="module")
@@ -24,15 +36,19 @@ def server(tmp_path_factory):
         yield base
 
 
-def test_a_newcomer_signs_up_is_read_only_is_declined_then_pays(new_context):
+def test_a_newcomer_signs_up_is_read_only_pays_after_a_declined_card_and_posts(new_context):
     page = new_context().new_page()
     sign_up(page, "ada")
 
-    # Read-only until paid: the reason, in words, and the card form to pay with.
-    expect(page.get_by_text("Your account is read-only.")).to_be_visible()
-    expect(page.get_by_text("Your account is read-only until your membership is paid.")).to_be_visible()
-    expect(page.get_by_role("button", name=re.compile(r"^Pay "))).to_be_visible()
+    # Read-only until paid: home says why, in words, with a way to pay in place of the compose box.
+    page.goto("/home")
+    compose = page.locator("#compose")
+    expect(compose.get_by_role("heading", name="Your account is read-only")).to_be_visible()
+    expect(compose.get_by_text("Your account is read-only until your membership is paid.")).to_be_visible()
+    expect(page.get_by_label("What's on your mind?")).to_have_count(0)
+    compose.get_by_role("link", name="Pay for your membership").click()
 
+    expect(page.get_by_text("Your account is read-only until your membership is paid.")).to_be_visible()
     fill_card(page, DECLINED_CARD)
     expect(page.get_by_role("alert")).to_contain_text("Your card was declined")
     # The card number never comes back to the page.
@@ -40,13 +56,70 @@ def test_a_newcomer_signs_up_is_read_only_is_declined_then_pays(new_context):
     expect(page.get_by_text("Your account is read-only.")).to_be_visible()
 
     fill_card(page, GOOD_CARD)
+    # Paid: straight to the home page, where the compose box has taken the place of the refusal.
     expect(page.get_by_role("status").filter(has_text="your membership is active")).to_be_visible()
-    expect(page.get_by_text("Your account is read-only.")).to_have_count(0)
+    expect(page).to_have_url(re.compile(r"/home$"))
+    expect(page.get_by_label("What's on your mind?")).to_be_visible()
+    expect(page.get_by_text("Your account is read-only")).to_have_count(0)
+    page.goto("/membership")
     expect(page.get_by_text("Card: Visa ending 4242")).to_be_visible()
+
+    post(page, "My first words on Obole, paid for.")
+    page.reload()
+    expect(page.get_by_role("list", name="Home timeline").get_by_role("article")).to_have_count(1)
+    expect(page.get_by_role("article").filter(has_text="My first words on Obole, paid for.")).to_be_visible()
+
+
+@pytest.fixture(scope="module")
+def author(browser, server):
+    """alice, a member with one public post; signs out when done."""
+    context = browser.new_context(base_url=server, viewport=DESKTOP)
+    page = new_member(context, "alice", numbered_card(101))
+    post(page, ALICES_POST)
+    context.close()
+    return "alice"
+
+
+def test_a_second_member_pays_follows_the_first_and_reads_their_post_at_home(new_context, author):
+    page = new_member(new_context(), "bob", "5555 5555 5555 4444")
+    page.goto("/membership")
+    expect(page.get_by_text("Card: Mastercard ending 4444")).to_be_visible()
+    page.goto("/home")
+    expect(page.get_by_text(ALICES_POST)).to_have_count(0)
+
+    page.goto(f"/@{author}")
+    page.get_by_role("button", name=f"Follow @{author}").click()
+    expect(page.get_by_role("button", name=f"Unfollow @{author}")).to_be_visible()
+
+    page.goto("/home")
+    expect(page.get_by_role("list", name="Home timeline").get_by_text(ALICES_POST)).to_be_visible()
+
+
+def test_a_member_replies_to_and_likes_a_post_and_its_author_sees_both(new_context, author):
+    page = new_member(new_context(), "carol", numbered_card(102))
+    address = open_post(page, author, ALICES_POST)
+    focused = page.get_by_role("region", name="The post").get_by_role("article")
+    focused.get_by_role("button", name="Like").click()
+    expect(focused.get_by_role("button", name="Like")).to_have_attribute("aria-pressed", "true")
+    page.get_by_label("Your reply").fill("Welcome, alice!")
+    page.get_by_role("button", name="Reply", exact=True).click()
+    expect(page.get_by_role("list", name="Replies").get_by_text("Welcome, alice!")).to_be_visible()
+
+    reader = new_context().new_page()
+    sign_in(reader, author)
+    reader.goto(address)
+    focused = reader.get_by_role("region", name="The post").get_by_role("article")
+    expect(focused.get_by_label("1 like", exact=True)).to_have_text("1")
+    expect(focused.get_by_label("1 reply", exact=True)).to_have_text("1")
+    replies = reader.get_by_role("list", name="Replies").get_by_role("article")
+    expect(replies).to_have_count(1)
+    expect(replies.first).to_contain_text("@carol")
+    expect(replies.first).to_contain_text("Welcome, alice!")
 
 
 def test_a_member_cancels_and_sees_when_the_membership_ends(new_context):
     page = new_member(new_context(), "cato", numbered_card(401))
+    page.goto("/membership")
     paid_until = re.search(r"Paid until (\d{1,2} \w+ \d{4})", page.get_by_role("main").inner_text())
     assert paid_until, "the membership page does not say until when it is paid"
     ends = datetime.strptime(paid_until.group(1), "%d %B %Y").date()
@@ -54,7 +127,7 @@ def test_a_member_cancels_and_sees_when_the_membership_ends(new_context):
 
     page.get_by_role("button", name="Cancel at period end").click()
 
-    expect(page.get_by_role("status")).to_contain_text("Your membership is canceled")
+    expect(page.get_by_role("status").filter(has_text="Your membership is canceled")).to_be_visible()
     expect(
         page.get_by_text(f"Canceled — you keep posting until {paid_until.group(1)}, then it ends.")
     ).to_be_visible()
