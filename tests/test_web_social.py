@@ -656,3 +656,34 @@ def test_the_navigation_has_a_skip_link_and_the_members_pages(member, client):
     assert 'aria-current="page">Home' in text
     text = html(client.get("/tags/x"))
     assert "Sign in" in text and "Sign up" in text
+
+
+@pytest.mark.parametrize("who", ["visitor", "newcomer", "member", "friend", "staff"])
+def test_every_page_answers_each_kind_of_reader_without_an_error(who, request, member):
+    status = post(member, "hello #everyone")
+    client = Client() if who == "visitor" else signed_in(request.getfixturevalue(who))
+    public = ["/", url(status), "/@mary", "/@mary/followers", "/@mary/following", "/tags/everyone"]
+    public += ["/search?q=hello", "/search"]
+    for path in public:
+        response = client.get(path)
+        expected = 302 if path == "/" and who != "visitor" else 200
+        assert response.status_code == expected, path
+    for path in ("/home", "/notifications"):
+        assert client.get(path).status_code == (302 if who == "visitor" else 200), path
+
+
+def test_a_lapsed_member_reads_home_with_the_reason_and_cannot_write(member, friend):
+    from obole.membership.models import Membership
+
+    status = post(friend, "still readable")
+    graph.follow(member, friend, now=NOW)
+    Membership.objects.filter(pk=member.pk).update(state="lapsed")
+    client = signed_in(member)
+    text = html(client.get("/home"))
+    assert "Your membership lapsed after failed payments. Pay again to keep posting." in text
+    assert "still readable" in text and "Pay to like, repost and reply" in text
+    assert client.post(f"/statuses/{status.pk}/like").status_code == 402
+    assert client.post("/statuses/new", {"status": "hi"}).status_code == 402
+    # Deleting one's own post and unfollowing never need a membership.
+    assert client.post("/@fred/unfollow").status_code == 302
+    assert not Follow.objects.filter(follower=member).exists()
