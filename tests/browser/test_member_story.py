@@ -4,13 +4,16 @@ cancel and export — against `obole serve` with two worker processes.
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DESKTOP
+from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.people import (
     DECLINED_CARD,
     GOOD_CARD,
@@ -26,6 +29,8 @@ from tests.live import serve
 
 pytestmark = pytest.mark.slow
 
+ON_A_PHONE = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
+_phones = itertools.count(1)
 ALICES_POST = "Hello from alice: the first post on this server worth a follow."
 
 
@@ -134,3 +139,54 @@ def test_a_member_cancels_and_sees_when_the_membership_ends(new_context):
     # Still a member until then, so nothing is read-only and the membership can be resumed.
     expect(page.get_by_text("Your account is read-only.")).to_have_count(0)
     expect(page.get_by_role("button", name="Resume membership")).to_be_visible()
+
+
+def test_a_member_downloads_an_export_that_holds_their_post(new_context):
+    page = new_member(new_context(accept_downloads=True), "erin", numbered_card(501))
+    post(page, "Words worth keeping, #exported.")
+    page.goto("/settings/export")
+    expect(page.get_by_role("heading", name="Export my data", level=1)).to_be_visible()
+
+    with page.expect_download() as started:
+        page.get_by_role("button", name="Download my data").click()
+    download = started.value
+
+    assert re.fullmatch(r"obole-erin-\d{4}-\d{2}-\d{2}\.json", download.suggested_filename)
+    raw = Path(download.path()).read_text()
+    archive = json.loads(raw)
+    assert archive["account"]["username"] == "erin"
+    assert [status["text"] for status in archive["statuses"]] == ["Words worth keeping, #exported."]
+    # The card as the member knows it, never its number.
+    assert numbered_card(501) not in raw.replace(" ", "")
+    assert numbered_card(501)[-4:] in raw
+
+
+@pytest.mark.parametrize("path", ["/home", "/@alice", "/membership", "/settings/profile", "/search?q=alice"])
+def test_a_phone_width_shows_a_page_without_sideways_scrolling(new_context, author, path):
+    n = next(_phones)
+    page = new_member(new_context(**ON_A_PHONE), f"phone{n}", numbered_card(600 + n))
+    page.goto(path)
+    widths = page.evaluate("({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})")
+    assert widths["scroll"] <= widths["inner"], f"{path} scrolls sideways on a phone: {widths}"
+
+
+def test_the_compose_box_is_usable_on_a_phone(new_context):
+    page = new_member(new_context(**ON_A_PHONE), "pia", numbered_card(701))
+    page.goto("/home")
+    box = page.get_by_label("What's on your mind?")
+    button = page.get_by_role("button", name="Post", exact=True)
+    for control in (box, button):
+        expect(control).to_be_in_viewport()
+        bounds = control.bounding_box()
+        assert bounds["x"] >= 0 and bounds["x"] + bounds["width"] <= PHONE["width"]
+    # Big enough to hit with a thumb.
+    assert button.bounding_box()["height"] >= 32
+
+    box.tap()
+    page.keyboard.type("Posted from my phone.")
+    button.tap()
+    expect(
+        page.get_by_role("list", name="Home timeline").get_by_text("Posted from my phone.")
+    ).to_be_visible()
+    widths = page.evaluate("({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})")
+    assert widths["scroll"] <= widths["inner"]
