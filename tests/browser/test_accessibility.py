@@ -6,21 +6,35 @@ landmark and a language, images have alt text, and no id is used twice.
 
 from __future__ import annotations
 
-import itertools
 from pathlib import Path
 
 import pytest
 
-from tests.browser.people import new_member, sign_up
+from tests.browser.people import new_member, open_post, post, sign_up
 from tests.conftest import numbered_card
 from tests.live import serve
 
 pytestmark = pytest.mark.slow
 
 CHECKER = (Path(__file__).parent / "a11y.js").read_text()
-PUBLIC_PAGES = ["/", "/auth/sign_up", "/auth/sign_in"]
-MEMBER_PAGES = ["/membership"]
-_people = itertools.count(1)
+POST = "Accessible pages for everyone #a11y"
+# {post} stands for the address of alice's post.
+VISITOR_PAGES = ["/", "/auth/sign_up", "/auth/sign_in", "/@alice", "{post}", "/tags/a11y", "/search?q=alice"]
+UNPAID_PAGES = ["/home", "/membership", "{post}", "/@alice", "/settings/profile"]
+MEMBER_PAGES = [
+    "/home",
+    "/notifications",
+    "/search?q=a11y",
+    "/@alice",
+    "{post}",
+    "/@alice/followers",
+    "/tags/a11y",
+    "/membership",
+    "/settings/profile",
+    "/settings/password",
+    "/settings/export",
+    "/settings/delete",
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,30 +43,57 @@ def server(tmp_path_factory):
         yield base
 
 
+@pytest.fixture(scope="module")
+def world(browser, server, tmp_path_factory) -> dict:
+    """alice posts, bob follows her and replies (so she has notifications); uma has not paid.
+
+    Returns the address of alice's post and the saved sign-ins of alice and uma.
+    """
+    saved = tmp_path_factory.mktemp("sign-ins")
+    people = {}
+    for name, number in (("alice", 1), ("bob", 2)):
+        context = browser.new_context(base_url=server)
+        page = new_member(context, name, numbered_card(800 + number))
+        people[name] = (context, page)
+    alice, bob = people["alice"][1], people["bob"][1]
+    post(alice, POST)
+    bob.goto("/@alice")
+    bob.get_by_role("button", name="Follow @alice").click()
+    address = open_post(bob, "alice", POST)
+    bob.get_by_label("Your reply").fill("Agreed, @alice.")
+    bob.get_by_role("button", name="Reply", exact=True).click()
+    bob.get_by_role("list", name="Replies").get_by_text("Agreed").wait_for()
+    people["alice"][0].storage_state(path=saved / "alice.json")
+    unpaid = browser.new_context(base_url=server)
+    sign_up(unpaid.new_page(), "uma")
+    unpaid.storage_state(path=saved / "uma.json")
+    for context in [unpaid, *(context for context, _ in people.values())]:
+        context.close()
+    return {"post": address.removeprefix(server), "alice": saved / "alice.json", "uma": saved / "uma.json"}
+
+
 def problems_on(page, path: str) -> list[str]:
     response = page.goto(path)
     assert response is not None and response.ok, f"{path} answered {response and response.status}"
     return page.evaluate(CHECKER)
 
 
-@pytest.mark.parametrize("path", PUBLIC_PAGES)
-def test_a_public_page_passes_the_basic_accessibility_checks(new_context, path):
+@pytest.mark.parametrize("path", VISITOR_PAGES)
+def test_a_page_for_visitors_passes_the_basic_accessibility_checks(new_context, world, path):
     page = new_context().new_page()
-    assert problems_on(page, path) == []
+    assert problems_on(page, path.format(**world)) == []
+
+
+@pytest.mark.parametrize("path", UNPAID_PAGES)
+def test_a_page_of_an_unpaid_account_passes_the_basic_accessibility_checks(new_context, world, path):
+    page = new_context(storage_state=world["uma"]).new_page()
+    assert problems_on(page, path.format(**world)) == []
 
 
 @pytest.mark.parametrize("path", MEMBER_PAGES)
-def test_a_page_of_an_unpaid_account_passes_the_basic_accessibility_checks(new_context, path):
-    page = new_context().new_page()
-    sign_up(page, f"unpaid{next(_people)}")
-    assert problems_on(page, path) == []
-
-
-@pytest.mark.parametrize("path", MEMBER_PAGES)
-def test_a_page_of_a_member_passes_the_basic_accessibility_checks(new_context, path):
-    n = next(_people)
-    page = new_member(new_context(), f"paid{n}", numbered_card(700 + n))
-    assert problems_on(page, path) == []
+def test_a_page_of_a_member_passes_the_basic_accessibility_checks(new_context, world, path):
+    page = new_context(storage_state=world["alice"]).new_page()
+    assert problems_on(page, path.format(**world)) == []
 
 
 def test_the_checker_finds_what_it_looks_for(new_context):
