@@ -16,6 +16,7 @@ from obole.accounts.models import Account, Follow
 from obole.accounts.services import create_account
 from obole.membership import services as membership
 from obole.membership.models import CardFingerprint, Invoice, LedgerEntry, Membership, invoice
+from obole.membership.providers.base import DISPUTE_CREATED, ProviderEvent
 from obole.posts import services as posts
 from obole.posts.models import Bookmark, Favourite, HomeFeedEntry, Notification, Status
 from tests.conftest import NOW, PASSWORD, card, make_account, token_for
@@ -547,3 +548,19 @@ def test_guessing_the_password_on_the_settings_pages_counts_as_failed_sign_ins(m
     )
     assert fresh(member).is_active and fresh(member).check_password(PASSWORD)
     assert Client().post("/auth/sign_in", {"username": "mary", "password": PASSWORD}).status_code == 429
+
+
+def test_a_dispute_shows_on_the_membership_page_and_in_the_export(member):
+    charge = LedgerEntry.objects.get(account=member)
+    event = ProviderEvent(
+        id="evt_1", type=DISPUTE_CREATED, charge_ref=charge.provider_ref, object_ref="dp_1", amount=300
+    )
+    membership.apply_event(event, provider=charge.provider, now=NOW)
+    client = signed_in(member)
+    html = page(client.get("/membership"))
+    assert "Dispute — chargeback" in html and "-3.00 USD" in html
+    ledger = download(client.post("/settings/export"))["membership"]["ledger"]
+    assert [(e["kind"], e["amount"], e["provider_ref"]) for e in ledger] == [
+        ("charge", 300, charge.provider_ref),
+        ("dispute", -300, "dp_1"),
+    ]
