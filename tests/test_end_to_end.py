@@ -72,9 +72,12 @@ def test_sign_up_pay_and_renew_once(server):
     status, page = browser.submit("/membership", {**card, "card_number": "4000 0000 0000 9995"})
     assert status == 402 and "Your card was declined: insufficient funds." in page
 
+    # Paid: the member lands on their home timeline, where the compose box replaces the refusal.
     status, page = browser.submit("/membership", {**card, "card_number": "4242 4242 4242 4242"})
-    assert status == 200 and "Thank you" in page and "Visa ending 4242" in page
+    assert status == 200 and "Thank you" in page and "What's on your mind?" in page
     assert "read-only" not in page
+    status, page = browser.get("/membership")
+    assert status == 200 and "Visa ending 4242" in page
 
     # Errors under /api/ are JSON, even for paths that do not exist.
     status, body = browser.get("/api/obole/v1/nothing-here")
