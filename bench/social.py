@@ -155,6 +155,14 @@ def load_average() -> str:
 def measure(database: str, args: argparse.Namespace) -> dict:
     env = fresh_env(database)
     data = Path(env["OBOLE_DATA_DIR"])
+    try:
+        return run_workloads(database, env, data, args)
+    finally:
+        # The database can be hundreds of MB; a failure's server log is already in its message.
+        shutil.rmtree(data, ignore_errors=True)
+
+
+def run_workloads(database: str, env: dict, data: Path, args: argparse.Namespace) -> dict:
     print(f"\n{database}: seeding {args.members} members …", flush=True)
     world, seeded_in = seed(env, args.members, args.statuses)
     print(f"  seeded in {seeded_in:.1f} s: {describe_world(world)}", flush=True)
@@ -201,7 +209,6 @@ def measure(database: str, args: argparse.Namespace) -> dict:
                     port, probe["authors"], probe["readers"], args.duration, args.fanout_rate
                 )
                 print_fanout(fanout, probe)
-    shutil.rmtree(data, ignore_errors=True)
     return {
         "database": database,
         "world": world,
@@ -263,6 +270,7 @@ def machine() -> str:
 
 
 def method(args: argparse.Namespace) -> str:
+    queue = "Redis" if redis_available() else "memory and SQLite (no Redis was reachable)"
     return (
         f"Method: see the docstrings of bench/social.py and bench/social_seed.py. Each member follows a "
         f"log-normal number of accounts (median 40, at least 10), chosen by a Zipf law (1/rank^0.8), "
@@ -271,7 +279,8 @@ def method(args: argparse.Namespace) -> str:
         f"{args.duration} s per workload after a 1 s warm-up, each request as a random member; "
         f"server: `obole serve --workers {args.workers} --no-task-worker` (Granian, WSGI, 4 threads "
         f"per worker); the ceiling is bench/ceiling.py served the same way. PostgreSQL runs with the "
-        f"cache and task queue in Redis. Rate limits are counted but set out of reach. The fan-out "
+        f"cache and task queue in {queue}. "
+        f"Rate limits are counted but set out of reach. The fan-out "
         f"probe posts at {args.fanout_rate:g}/s as the most-followed members and polls followers' home "
         f"timelines back to back with since_id."
     )
