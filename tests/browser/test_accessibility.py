@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.people import new_member, open_post, post, sign_up
 from tests.conftest import numbered_card
@@ -114,3 +115,31 @@ def test_the_checker_finds_what_it_looks_for(new_context):
         'id "a" used 2 times',
     ):
         assert problem in found
+
+
+FOCUS_SEEN = """() => {
+  const el = document.activeElement;
+  const style = getComputedStyle(el);
+  const outlined = style.outlineStyle !== "none" && parseFloat(style.outlineWidth) > 0;
+  const name = (el.getAttribute("aria-label") || el.innerText || el.id || "").trim().slice(0, 40);
+  const visible = el.getClientRects().length > 0;
+  return {tag: el.tagName, name, ring: outlined || style.boxShadow !== "none", visible};
+}"""
+
+
+@pytest.mark.parametrize("path", ["/home", "{post}", "/membership"])
+def test_the_keyboard_reaches_the_page_with_a_visible_focus_ring_from_a_skip_link(new_context, world, path):
+    page = new_context(storage_state=world["alice"]).new_page()
+    page.goto(path.format(**world))
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    stops = []
+    for _ in range(40):
+        stop = page.evaluate(FOCUS_SEEN)
+        if stop["tag"] == "BODY":  # past the last stop: focus has left the page
+            break
+        stops.append(stop)
+        page.keyboard.press("Tab")
+    unseen = [stop for stop in stops if not (stop["ring"] and stop["visible"])]
+    assert unseen == [], f"focus without a visible ring on {path}: {unseen}"
+    assert len(stops) > 5
