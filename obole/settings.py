@@ -101,6 +101,8 @@ MIDDLEWARE = [
     # First, so that preflights and every answer of the API carry the CORS headers.
     "obole.api.cors.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # /api/ requests leave the stack here: they carry tokens, not sessions (see the module).
+    "obole.api.fastpath.ApiFastPath",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

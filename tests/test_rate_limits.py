@@ -51,3 +51,15 @@ def test_action_limits_count_per_account_across_tokens(settings):
     assert [c.exceeded for c in counts] == [False, False, True]
     assert ratelimit.hit("statuses", "account:2").used == 1
     assert counts[0].rule.period == 3 * 60 * 60
+
+
+def test_api_requests_skip_the_session_and_csrf_middleware(member, api_as, settings):
+    """The API's short way through the middleware (obole.api.fastpath): no cookies set, tokens work."""
+    response = api_as(member).get("/api/v1/accounts/verify_credentials")
+    assert response.status_code == 200 and response.json()["username"] == "mary"
+    assert "sessionid" not in response.cookies and "csrftoken" not in response.cookies
+    assert response.wsgi_request.resolver_match.func.__name__ == "verify_credentials"
+    assert not hasattr(response.wsgi_request, "session")
+    # Unknown API paths still get the JSON 404 of the full stack.
+    missing = api_as(member).get("/api/v1/no-such-thing")
+    assert missing.status_code == 404 and missing.json() == {"error": "Record not found"}

@@ -7,6 +7,7 @@ never one per status: list endpoints assert their query counts.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 
@@ -30,7 +31,10 @@ def profile_url(username: str) -> str:
     return f"{settings.OBOLE_BASE_URL}/@{username}"
 
 
+@functools.cache
 def _asset(path: str) -> str:
+    # The manifest lookup behind static() costs more than rendering the rest of an
+    # account; the URL of a collected file does not change while a process lives.
     return f"{settings.OBOLE_BASE_URL}{static(path)}"
 
 

@@ -118,7 +118,8 @@ def _create(request: HttpRequest) -> JsonResponse:
     except NotFound:
         # Only the status replied to is looked up; Mastodon names it.
         raise NotFound("The post you are trying to reply to does not appear to exist.") from None
-    return JsonResponse(status(_loaded(row.pk), request.account))
+    row.account = request.account  # the author, already loaded: no need to read the status again
+    return JsonResponse(status(row, request.account))
 
 
 @endpoint(("GET",))

@@ -113,16 +113,21 @@ def post_status(
         Account.objects.filter(pk=account.pk).update(
             statuses_count=F("statuses_count") + 1, last_status_at=now
         )
+        # The same in memory, so the status can be shown without reading the account again.
+        account.statuses_count += 1
+        account.last_status_at = now
         if parent is not None:
             Status.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
         if idempotency_key:
-            try:
-                with transaction.atomic():
-                    IdempotencyKey.objects.update_or_create(
-                        account=account, key=idempotency_key, defaults={"status": status, "created_at": now}
-                    )
-            except IntegrityError:
-                pass  # a concurrent request with the same key won; ours still stands
+            # A key past its hour is free again. If a concurrent request with the same
+            # key inserts first, ours is ignored and both statuses stand.
+            IdempotencyKey.objects.filter(
+                account=account, key=idempotency_key, created_at__lte=now - IDEMPOTENCY_WINDOW
+            ).delete()
+            IdempotencyKey.objects.bulk_create(
+                [IdempotencyKey(account=account, key=idempotency_key, status=status, created_at=now)],
+                ignore_conflicts=True,
+            )
         store().add(status)
         for target in mentioned:
             notify(target.pk, account, Notification.Type.MENTION, status, now)

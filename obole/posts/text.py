@@ -10,6 +10,7 @@ the link-building code has a bug.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ def clean(markup: str) -> str:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def plain_to_html(text: str) -> str:
     """A bio or other plain text as safe HTML paragraphs, with no links made."""
     if not text.strip():
