@@ -44,8 +44,10 @@ def serve(data_dir: Path, label: str, **settings: str) -> Iterator[tuple[str, di
     env["OBOLE_DATA_DIR"] = str(data_dir)
     if os.environ.get("OBOLE_DATABASE_URL", "").startswith("postgres"):
         env["OBOLE_DATABASE_URL"] = fresh_postgres_database(label)
-    env.update(settings)
     port = free_port()
+    # Links in posts are made with OBOLE_BASE_URL: point them at this server, not the default port.
+    env["OBOLE_BASE_URL"] = f"http://127.0.0.1:{port}"
+    env.update(settings)
     process = subprocess.Popen(
         [sys.executable, "-m", "obole", "serve", "--port", str(port), "--workers", "2"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.slow
 
 ON_A_PHONE = {"viewport": PHONE, "is_mobile": True, "has_touch": True}
 _phones = itertools.count(1)
-ALICES_POST = "Hello from alice: the first post on this server worth a follow."
+ALICES_POST = "Hello from alice: the first post on this server worth a follow. #introductions"
 
 
 @pytest.fixture(scope="module")
@@ -98,6 +98,20 @@ def test_a_second_member_pays_follows_the_first_and_reads_their_post_at_home(new
 
     page.goto("/home")
     expect(page.get_by_role("list", name="Home timeline").get_by_text(ALICES_POST)).to_be_visible()
+
+
+def test_a_visitor_follows_a_hashtag_from_a_post_to_the_posts_tagged_with_it(new_context, author):
+    page = new_context().new_page()
+    page.goto(f"/@{author}")
+    page.get_by_role("article").filter(has_text=ALICES_POST).get_by_role(
+        "link", name="#introductions"
+    ).click()
+
+    expect(page).to_have_url(re.compile(r"/tags/introductions$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("#introductions")
+    expect(
+        page.get_by_role("list", name="Posts tagged #introductions").get_by_text(ALICES_POST)
+    ).to_be_visible()
 
 
 def test_a_member_replies_to_and_likes_a_post_and_its_author_sees_both(new_context, author):
