@@ -33,13 +33,13 @@ from oauth2_provider.models import AccessToken, RefreshToken, set_token_value
 from oauth2_provider.settings import oauth2_settings
 
 from obole.accounts import confirmation
-from obole.accounts.models import DISPLAY_NAME_MAX_LENGTH, NOTE_MAX_LENGTH, Account, Follow, Mute
+from obole.accounts.models import DISPLAY_NAME_MAX_LENGTH, NOTE_MAX_LENGTH, Account, Follow
 from obole.accounts.services import client_ip, create_account
 from obole.api import entities
 from obole.api.auth import grants
 from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpoint, error, truthy
 from obole.api.pagination import page_of, paged_response, paginate
-from obole.posts.access import blocked_ids, get_account, visible_statuses
+from obole.posts.access import blocked_ids, get_account, statuses_of
 from obole.posts.models import StatusTag
 from obole.posts.services import LANGUAGE
 
@@ -380,14 +380,7 @@ def statuses(request: HttpRequest, account_id: str) -> JsonResponse:
     # No media and no pinned posts exist yet: those views are empty.
     if flag(data, "only_media", False) or flag(data, "pinned", False):
         return JsonResponse([], safe=False)
-    hidden = blocked_ids(viewer)
-    if target.pk in hidden:
-        return JsonResponse([], safe=False)
-    rows = visible_statuses(viewer).filter(account=target)
-    if hidden:
-        rows = rows.exclude(reblog_of__account_id__in=hidden)
-    if viewer is not None:
-        rows = rows.exclude(reblog_of__account__in=Mute.objects.filter(account=viewer).values("target"))
+    rows = statuses_of(viewer, target)
     if exclude_replies:
         # A thread the author continues is not a reply "to a different account".
         rows = rows.exclude(Q(in_reply_to_account_id__isnull=False) & ~Q(in_reply_to_account_id=target.pk))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from obole.accounts.models import Account, Block, Follow
+from obole.accounts.models import Account, Block, Follow, Mute
 from obole.lib.errors import NotFound
 from obole.posts.models import Mention, Status, Visibility
 
@@ -49,6 +49,20 @@ def visible_statuses(viewer: Account | None) -> QuerySet[Status]:
             & ~Q(account__in=hiding)
         )
     )
+
+
+def statuses_of(viewer: Account | None, author: Account) -> QuerySet[Status]:
+    """`author`'s statuses and reposts that `viewer` may see: none when either blocks the other, and
+    no reposts of accounts the viewer blocks, is blocked by or mutes. Unordered."""
+    hidden = blocked_ids(viewer)
+    if author.pk in hidden:
+        return Status.objects.none()
+    rows = visible_statuses(viewer).filter(account=author)
+    if hidden:
+        rows = rows.exclude(reblog_of__account_id__in=hidden)
+    if viewer is not None:
+        rows = rows.exclude(reblog_of__account__in=Mute.objects.filter(account=viewer).values("target"))
+    return rows
 
 
 def can_see(viewer: Account | None, status: Status) -> bool:

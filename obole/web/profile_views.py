@@ -17,8 +17,7 @@ from django.views.decorators.http import require_POST
 from obole.accounts import graph
 from obole.accounts.models import Account, Block, Follow, Mute
 from obole.lib.errors import NotFound
-from obole.posts.access import blocked_ids, visible_statuses
-from obole.posts.models import Status
+from obole.posts.access import statuses_of
 from obole.web.social import PAGE_SIZE, RELATED, back, cards, cursor, feed, more_url, page, refusal, viewer
 
 PEOPLE_PAGE = 40
@@ -45,14 +44,7 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     """The account and the posts the viewer may see of it, newest first (none if either blocks the other)."""
     target = account_named(username)
     reader = viewer(request)
-    hidden = blocked_ids(reader)
-    rows = Status.objects.none()
-    if target.pk not in hidden:
-        rows = visible_statuses(reader).filter(account=target).select_related(*RELATED)
-        if hidden:
-            rows = rows.exclude(reblog_of__account_id__in=hidden)
-        if reader is not None:
-            rows = rows.exclude(reblog_of__account__in=Mute.objects.filter(account=reader).values("target"))
+    rows = statuses_of(reader, target).select_related(*RELATED)
     max_id = cursor(request)
     if max_id is not None:
         rows = rows.filter(id__lt=max_id)
