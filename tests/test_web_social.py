@@ -687,3 +687,20 @@ def test_a_lapsed_member_reads_home_with_the_reason_and_cannot_write(member, fri
     # Deleting one's own post and unfollowing never need a membership.
     assert client.post("/@fred/unfollow").status_code == 302
     assert not Follow.objects.filter(follower=member).exists()
+
+
+def test_a_staff_account_made_without_a_membership_reads_and_is_told_it_cannot_write(member):
+    from obole.accounts.models import Account
+
+    admin = Account.objects.create_superuser("root_admin", "admin@example.org", "x")
+    status = post(member, "hello staff")
+    client = signed_in(admin)
+    assert "Your account is read-only until your membership is paid." in html(client.get("/home"))
+    assert client.get(url(status)).status_code == 200
+    for path in (
+        "/statuses/new",
+        f"/statuses/{status.pk}/like",
+        f"/statuses/{status.pk}/repost",
+        "/@mary/follow",
+    ):
+        assert client.post(path, {"status": "hi"}).status_code == 402, path

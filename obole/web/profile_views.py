@@ -18,7 +18,19 @@ from obole.accounts import graph
 from obole.accounts.models import Account, Block, Follow, Mute
 from obole.lib.errors import NotFound
 from obole.posts.access import statuses_of
-from obole.web.social import PAGE_SIZE, RELATED, back, cards, cursor, feed, more_url, page, refusal, viewer
+from obole.web.social import (
+    PAGE_SIZE,
+    RELATED,
+    back,
+    cards,
+    cursor,
+    feed,
+    more_url,
+    page,
+    refusal,
+    refused,
+    viewer,
+)
 
 PEOPLE_PAGE = 40
 ACTIONS = {
@@ -114,6 +126,10 @@ def act(request: HttpRequest, username: str, action: str) -> HttpResponse:
     target = account_named(username)
     reader = request.user
     change, done = ACTIONS[action]
+    if action == "follow":
+        reason = refusal(reader)  # also covers an account without a membership row (createsuperuser)
+        if reason is not None:
+            return refused(request, reason)
     change(reader, target)
     if request.headers.get("X-Obole-Fragment") == "1":
         target.refresh_from_db()

@@ -119,6 +119,10 @@ def act(request: HttpRequest, status_id: str, action: str) -> HttpResponse:
         target = back(request)
         # The page of the deleted post itself is gone.
         return redirect("home" if target.rstrip("/").endswith(f"/{status_id}") else target)
+    if action in ("like", "repost"):
+        reason = refusal(reader)  # also covers an account without a membership row (createsuperuser)
+        if reason is not None:
+            return refused(request, reason)
     ACTIONS[action](reader, status_id)
     if not wants_fragment(request):
         return redirect(back(request))
