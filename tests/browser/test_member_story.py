@@ -204,3 +204,51 @@ def test_the_compose_box_is_usable_on_a_phone(new_context):
     ).to_be_visible()
     widths = page.evaluate("({scroll: document.scrollingElement.scrollWidth, inner: window.innerWidth})")
     assert widths["scroll"] <= widths["inner"]
+
+
+def test_an_unpaid_account_reads_a_post_and_sees_why_it_cannot_write(new_context, author):
+    page = new_context().new_page()
+    sign_up(page, "uma")
+    open_post(page, author, ALICES_POST)
+    focused = page.get_by_role("region", name="The post").get_by_role("article")
+    expect(focused.get_by_role("button", name="Like")).to_have_count(0)
+    expect(focused.get_by_role("link", name="Pay to like, repost and reply")).to_be_visible()
+    expect(page.get_by_label("Your reply")).to_have_count(0)
+    expect(page.get_by_text("Your account is read-only until your membership is paid.")).to_be_visible()
+
+    page.goto(f"/@{author}")
+    expect(page.get_by_role("button", name=f"Follow @{author}")).to_have_count(0)
+    expect(page.get_by_text("Following needs a paid membership.")).to_be_visible()
+    page.get_by_role("link", name="Pay to follow").click()
+    expect(page.get_by_role("heading", name="Your membership")).to_be_visible()
+
+
+def test_posting_liking_and_deleting_happen_in_place_and_are_announced(new_context):
+    page = new_member(new_context(), "lena", numbered_card(801))
+    page.goto("/home")
+    page.evaluate("window.stillHere = true")  # gone if the page reloads
+    announcer = page.locator("#announcer")
+
+    page.get_by_label("What's on your mind?").fill("Said without a reload.")
+    page.get_by_role("button", name="Post", exact=True).click()
+    mine = (
+        page.get_by_role("list", name="Home timeline")
+        .get_by_role("article")
+        .filter(has_text="without a reload")
+    )
+    expect(mine).to_be_visible()
+    expect(announcer).to_have_text("Your post is posted.")
+    expect(page.get_by_label("What's on your mind?")).to_be_focused()
+    expect(page.get_by_label("What's on your mind?")).to_have_value("")
+
+    mine.get_by_role("button", name="Like").click()
+    expect(mine.get_by_role("button", name="Like")).to_have_attribute("aria-pressed", "true")
+    expect(announcer).to_have_text("Liked.")
+    expect(mine.get_by_role("button", name="Like")).to_be_focused()
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    mine.get_by_role("button", name="Delete post").click()
+    expect(mine).to_have_count(0)
+    assert page.evaluate("window.stillHere") is True
+    page.reload()
+    expect(page.get_by_text("Said without a reload.")).to_have_count(0)
