@@ -47,9 +47,11 @@ def _unavailable(reason: str) -> None:
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _unavailable("the playwright package is not installed")
+    # Two server workers on a loaded CI machine: give a page more than Playwright's 5 s to show a change.
+    expect.set_options(timeout=10_000)
     executable = chromium_executable()
     if executable is None:
         _unavailable("Chromium is not installed (apt-get install chromium)")
