@@ -1,5 +1,5 @@
 """A member's story in real Chromium: sign up, find the account read-only, pay, post, follow, reply, like,
-cancel and export — against `obole serve` with two worker processes.
+cancel and export, and the same pages at a phone's width — against `obole serve` with two worker processes.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ def test_a_newcomer_signs_up_is_read_only_pays_after_a_declined_card_and_posts(n
 
     # Read-only until paid: home says why, in words, with a way to pay in place of the compose box.
     page.goto("/home")
-    compose = page.locator("#compose")
-    expect(compose.get_by_role("heading", name="Your account is read-only")).to_be_visible()
+    compose = page.get_by_role("region", name="Your account is read-only")
+    expect(compose).to_be_visible()
     expect(compose.get_by_text("Your account is read-only until your membership is paid.")).to_be_visible()
     expect(page.get_by_label("What's on your mind?")).to_have_count(0)
     compose.get_by_role("link", name="Pay for your membership").click()
@@ -77,7 +77,7 @@ def test_a_newcomer_signs_up_is_read_only_pays_after_a_declined_card_and_posts(n
 
 @pytest.fixture(scope="module")
 def author(browser, server):
-    """alice, a member with one public post; signs out when done."""
+    """alice, a member with one public post (her browser is closed: tests sign in again as her)."""
     context = browser.new_context(base_url=server, viewport=DESKTOP)
     page = new_member(context, "alice", numbered_card(101))
     post(page, ALICES_POST)
