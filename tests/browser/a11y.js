@@ -1,6 +1,7 @@
 // A small accessibility checker, evaluated in the page: returns a list of problems, [] when none.
 // Checks what a screen-reader user trips over first: nameless controls and links, missing or repeated
-// h1, images without alt, no main landmark, no page language, duplicate ids (they break label[for]).
+// h1, images without alt, no main landmark, no page language, text too faint to read, duplicate ids
+// (they break label[for]).
 () => {
   const problems = [];
   const visible = (el) => {
@@ -44,6 +45,45 @@
   if (document.querySelectorAll("main, [role=main]").length !== 1) problems.push("not exactly one main landmark");
   if (!document.documentElement.lang) problems.push("no lang on <html>");
   if (!document.title.trim()) problems.push("no <title>");
+  // Text contrast (WCAG AA): 4.5:1, or 3:1 for large text, against the nearest opaque background.
+  const rgba = (value) => {
+    let m = value.match(/^rgba?\(([\d.]+),\s*([\d.]+),\s*([\d.]+)(?:,\s*([\d.]+))?\)$/);
+    if (m) return [+m[1], +m[2], +m[3], m[4] === undefined ? 1 : +m[4]];
+    m = value.match(/^color\(srgb ([\d.e-]+) ([\d.e-]+) ([\d.e-]+)(?: \/ ([\d.]+))?\)$/);
+    if (m) return [m[1] * 255, m[2] * 255, m[3] * 255, m[4] === undefined ? 1 : +m[4]];
+    return null;
+  };
+  const luminance = ([r, g, b]) => {
+    const [R, G, B] = [r, g, b].map((c) => {
+      c /= 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * R + 0.7152 * G + 0.0722 * B;
+  };
+  const background = (el) => {
+    for (let node = el; node && node.nodeType === 1; node = node.parentElement) {
+      const color = rgba(getComputedStyle(node).backgroundColor);
+      if (color && color[3] >= 0.99) return color;
+    }
+    return [255, 255, 255, 1];
+  };
+  for (const el of document.querySelectorAll("body *")) {
+    const ownText = Array.from(el.childNodes).some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!ownText || !visible(el) || el.closest("[aria-hidden=true], .visually-hidden")) continue;
+    const style = getComputedStyle(el);
+    const fg = rgba(style.color);
+    if (!fg || parseFloat(style.opacity) < 1) continue;
+    const bg = background(el);
+    // Blend a translucent text colour over its background, as the eye sees it.
+    const seen = fg.slice(0, 3).map((c, i) => c * fg[3] + bg[i] * (1 - fg[3]));
+    const [light, dark] = [luminance(seen), luminance(bg)].sort((a, b) => b - a);
+    const ratio = (light + 0.05) / (dark + 0.05);
+    const size = parseFloat(style.fontSize);
+    const large = size >= 24 || (size >= 18.66 && parseInt(style.fontWeight, 10) >= 700);
+    if (ratio < (large ? 3 : 4.5)) {
+      problems.push(`contrast ${ratio.toFixed(2)}:1 too low: "${el.textContent.trim().slice(0, 40)}"`);
+    }
+  }
   const ids = {};
   for (const el of document.querySelectorAll("[id]")) ids[el.id] = (ids[el.id] || 0) + 1;
   for (const [id, count] of Object.entries(ids)) {

@@ -101,7 +101,9 @@ def test_the_checker_finds_what_it_looks_for(new_context):
     page = new_context().new_page()
     page.set_content(
         '<html><body><h1>One</h1><h1>Two</h1><img src="x.png"><input id="a"><input id="a">'
-        "<button></button><a href='/'></a></body></html>"
+        "<button></button><a href='/'></a><p style='color:#aaa'>faint grey</p>"
+        "<p style='color:color-mix(in srgb, #777 40%, white)'>mixed grey</p>"
+        "<p style='color:#767676'>just dark enough</p></body></html>"
     )
     found = "\n".join(page.evaluate(CHECKER))
     for problem in (
@@ -113,8 +115,11 @@ def test_the_checker_finds_what_it_looks_for(new_context):
         "not exactly one main",
         "no lang",
         'id "a" used 2 times',
+        'too low: "faint grey"',
+        'too low: "mixed grey"',
     ):
         assert problem in found
+    assert "just dark enough" not in found
 
 
 FOCUS_SEEN = """() => {
