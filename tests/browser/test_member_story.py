@@ -128,8 +128,9 @@ def test_a_member_replies_to_and_likes_a_post_and_its_author_sees_both(new_conte
     sign_in(reader, author)
     reader.goto(address)
     focused = reader.get_by_role("region", name="The post").get_by_role("article")
-    expect(focused.get_by_label("1 like", exact=True)).to_have_text("1")
-    expect(focused.get_by_label("1 reply", exact=True)).to_have_text("1")
+    # Counts read as "1 like" and "1 reply": the number shown, the word for screen readers.
+    expect(focused.locator(".count", has_text="like")).to_have_text("1 like")
+    expect(focused.locator(".count", has_text="repl")).to_have_text("1 reply")
     replies = reader.get_by_role("list", name="Replies").get_by_role("article")
     expect(replies).to_have_count(1)
     expect(replies.first).to_contain_text("@carol")
