@@ -140,3 +140,15 @@ def test_the_instance_is_public_but_a_bad_token_is_still_refused(member, api_as)
 def test_writing_to_the_instance_is_refused(path):
     response = Client().post(path, {})
     assert response.status_code == 405 and response.json()["error"] == "Use GET for this endpoint."
+
+
+def test_members_who_only_use_apps_count_as_active(member, api_as):
+    from obole.accounts.models import Account
+
+    api = api_as(member)
+    Account.objects.filter(pk=member.pk).update(last_login=None)
+    api.get("/api/v1/accounts/verify_credentials")
+    seen = Account.objects.get(pk=member.pk).last_login
+    assert seen is not None
+    api.get("/api/v1/accounts/verify_credentials")
+    assert Account.objects.get(pk=member.pk).last_login == seen  # written at most once a day

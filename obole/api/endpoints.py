@@ -14,14 +14,17 @@ import io
 import json
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 
 import pydantic
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
+from obole.accounts.models import Account
 from obole.accounts.services import client_ip
 from obole.api import ratelimit
 from obole.api.auth import bearer_token, find_app_token, find_token, grants
@@ -169,6 +172,15 @@ def endpoint(
     return decorate
 
 
+def _seen(account: Account) -> None:
+    """Mark an app user active (last_login) at most once a day: the instance's
+    active-user counts would otherwise know only those who sign in on the web."""
+    now = timezone.now()
+    if account.last_login is None or now - account.last_login > timedelta(days=1):
+        Account.objects.filter(pk=account.pk).update(last_login=now)
+        account.last_login = now
+
+
 def _call(view: Callable, request: HttpRequest, args, kwargs, *, scope, write, limit, app) -> HttpResponse:
     """Authenticate, count, authorise, then run the view — in that order, so that
     even refused requests count against the caller's rate limit."""
@@ -182,6 +194,8 @@ def _call(view: Callable, request: HttpRequest, args, kwargs, *, scope, write, l
             raise ApiError(401, "The access token is invalid or has expired.")
         request.account = token.user
         request.token = token
+        if request.account is not None:
+            _seen(request.account)
     who = f"token:{request.token.pk}" if request.token is not None else f"ip:{client_ip(request)}"
     request.rate = ratelimit.hit("requests", who)
     if request.rate is not None and request.rate.exceeded:
