@@ -17,7 +17,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from obole.api.endpoints import ApiError, endpoint
+from obole.api.endpoints import ApiError, array_param, endpoint
 from obole.api.models import Marker
 
 _ID = re.compile(r"\d{1,19}")
@@ -60,7 +60,7 @@ def _markers(account_id: int, timelines: list[str]) -> JsonResponse:
 
 @endpoint(("GET", "POST"), scope="read:statuses")
 def _show_markers(request: HttpRequest) -> JsonResponse:
-    asked = request.GET.getlist("timeline[]") + request.GET.getlist("timeline")
+    asked = array_param(request, "timeline")
     timelines = [name for name in asked if name in Marker.Timeline.values] or list(Marker.Timeline.values)
     return _markers(request.account.pk, timelines)
 

@@ -23,8 +23,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from obole.accounts.models import Account, Block
-from obole.api.auth import grants
-from obole.api.endpoints import ApiError, endpoint, error
+from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpoint, error
 from obole.api.entities import accounts, status, statuses
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import Forbidden, NotFound
@@ -55,13 +54,6 @@ class NewStatus(pydantic.BaseModel):
 
 class Repost(pydantic.BaseModel):
     visibility: Literal["public", "unlisted", "private"] | None = None
-
-
-def _readable(request: HttpRequest, scope: str) -> None:
-    """A token is optional, but one that is sent must grant `scope`."""
-    token = getattr(request, "token", None)
-    if token is not None and not grants(token.scope, scope):
-        raise ApiError(403, "This action is outside the authorized scopes.")
 
 
 def _loaded(status_id: int) -> Status:
@@ -124,9 +116,9 @@ def _create(request: HttpRequest) -> JsonResponse:
 
 @endpoint(("GET",))
 def _many(request: HttpRequest) -> JsonResponse:
-    _readable(request, "read:statuses")
+    authorize_if_token(request, "read:statuses")
     wanted: list[int] = []
-    for value in request.GET.getlist("id[]") + request.GET.getlist("id"):
+    for value in array_param(request, "id"):
         try:
             wanted.append(int(value))
         except ValueError:
@@ -161,7 +153,7 @@ def collection(request: HttpRequest) -> JsonResponse:
 
 @endpoint(("GET",))
 def _show(request: HttpRequest, status_id: str) -> JsonResponse:
-    _readable(request, "read:statuses")
+    authorize_if_token(request, "read:statuses")
     return JsonResponse(status(get_status_for_viewer(request.account, status_id), request.account))
 
 
@@ -204,7 +196,7 @@ def source(request: HttpRequest, status_id: str) -> JsonResponse:
 @endpoint(("GET",))
 def context(request: HttpRequest, status_id: str) -> JsonResponse:
     """The thread around a status: ancestors oldest first, descendants depth first (obole.posts.threads)."""
-    _readable(request, "read:statuses")
+    authorize_if_token(request, "read:statuses")
     viewer = request.account
     focus = get_status_for_viewer(viewer, status_id)
     ancestors, descendants = thread(viewer, focus)
@@ -271,7 +263,7 @@ def mute(request: HttpRequest, status_id: str) -> JsonResponse:
 @endpoint(("GET",))
 def favourited_by(request: HttpRequest, status_id: str) -> JsonResponse:
     """Accounts that liked the status, newest like first, paged by the like's id."""
-    _readable(request, "read:accounts")
+    authorize_if_token(request, "read:accounts")
     target = _original(get_status_for_viewer(request.account, status_id))
     likes = Favourite.objects.filter(status=target, account__is_active=True).select_related("account")
     if request.account is not None:
@@ -285,7 +277,7 @@ def favourited_by(request: HttpRequest, status_id: str) -> JsonResponse:
 @endpoint(("GET",))
 def reblogged_by(request: HttpRequest, status_id: str) -> JsonResponse:
     """Accounts whose repost of the status the viewer may see, paged by the repost's id."""
-    _readable(request, "read:accounts")
+    authorize_if_token(request, "read:accounts")
     target = _original(get_status_for_viewer(request.account, status_id))
     reposts = (
         visible_statuses(request.account)
