@@ -22,6 +22,7 @@ from obole.lib.env import (
     env_int,
     env_int_list,
     env_list,
+    env_networks,
     env_str,
 )
 from obole.lib.money import parse_amount, valid_currency
@@ -71,6 +72,9 @@ ALLOWED_HOSTS = env_list("OBOLE_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ConfigError("OBOLE_ALLOWED_HOSTS must name the server's host names in production")
 CSRF_TRUSTED_ORIGINS = env_list("OBOLE_CSRF_TRUSTED_ORIGINS", [])
+# Reverse proxies whose X-Forwarded-For is believed (obole.lib.addresses); empty =
+# none, and every request's address is its TCP peer.
+OBOLE_TRUSTED_PROXIES = env_networks("OBOLE_TRUSTED_PROXIES")
 # The address members reach the server at. Links inside posts are made with it
 # when they are written, so set it before the first post.
 OBOLE_BASE_URL = env_str(

@@ -13,12 +13,13 @@ from django.utils import timezone
 
 from obole.accounts.models import Account
 from obole.accounts.validators import validate_username
+from obole.lib.addresses import client_address_from_meta
 from obole.membership.models import Membership
 
 
 def client_ip(request: HttpRequest) -> str | None:
-    """The address the request came from (REMOTE_ADDR; a proxy in front must set it)."""
-    return request.META.get("REMOTE_ADDR") or None
+    """The address the request came from: the peer, or what a trusted proxy says (obole.lib.addresses)."""
+    return client_address_from_meta(request.META, settings.OBOLE_TRUSTED_PROXIES)
 
 
 def _taken() -> ValidationError:

@@ -21,6 +21,7 @@ import time
 from urllib.parse import parse_qs, urlsplit
 
 import pydantic
+from django.conf import settings
 from django.core.exceptions import (
     ObjectDoesNotExist,
     RequestDataTooBig,
@@ -46,6 +47,7 @@ from obole.accounts import login_limits
 from obole.api.auth import grants
 from obole.api.endpoints import ApiError, endpoint
 from obole.api.models import AppRegistration
+from obole.lib.addresses import client_address_from_meta
 from obole.membership.permissions import can_write
 
 Application = get_application_model()
@@ -92,7 +94,7 @@ class MastodonValidator(OAuth2Validator):
 
     def validate_user(self, username, password, client, request, *args, **kwargs) -> bool:
         """The password grant, within the same failed sign-in limits as the web form."""
-        ip = request.headers.get("REMOTE_ADDR") or None
+        ip = client_address_from_meta(request.headers, settings.OBOLE_TRUSTED_PROXIES)
         count = login_limits.refusal(ip, username or "")
         if count is not None:
             raise TooManySignIns(

@@ -94,3 +94,13 @@ def env_list(name: str, default: list[str], environ: Mapping[str, str] | None = 
     if value is None:
         return list(default)
     return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def env_networks(name: str, environ: Mapping[str, str] | None = None) -> list:
+    """A comma-separated list of IP networks ("10.0.0.0/8, ::1"); empty when unset."""
+    from obole.lib.addresses import parse_networks
+
+    try:
+        return parse_networks(env_list(name, [], environ))
+    except ValueError as error:
+        raise ConfigError(f"{name}: {error}") from None
