@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
     "oauth2_provider",
     "huey.contrib.djhuey",
     "obole.accounts",
@@ -114,6 +115,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # The Content-Security-Policy of the pages: CONTENT_SECURITY_POLICY at the end of this file.
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "obole.urls"
@@ -376,3 +379,13 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("OBOLE_LOG_LEVEL", "INFO").upper()},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Content-Security-Policy (obole/web/csp.py) -------------------------------
+# Pages load scripts, styles and images from this server only. A feature that
+# needs another origin adds it here, by directive, and nowhere else — e.g. a
+# payment provider's script: CSP_EXTRA_SOURCES["script-src"].append(csp_source(URL, "OBOLE_…")).
+# Keep this block last, so that it can use every setting above it.
+from obole.web.csp import content_security_policy, csp_source  # noqa: E402, F401
+
+CSP_EXTRA_SOURCES: dict[str, list[str]] = {"script-src": [], "frame-src": [], "connect-src": []}
+CONTENT_SECURITY_POLICY = content_security_policy(CSP_EXTRA_SOURCES)

@@ -49,6 +49,7 @@ from obole.api.endpoints import ApiError, endpoint
 from obole.api.models import AppRegistration
 from obole.lib.addresses import client_address_from_meta
 from obole.membership.permissions import can_write
+from obole.web.csp import may_redirect_to_apps
 
 Application = get_application_model()
 
@@ -309,6 +310,7 @@ def revoke(request: HttpRequest) -> HttpResponse:
 # --- /oauth/authorize -------------------------------------------------------------
 
 
+@may_redirect_to_apps
 class AuthorizeView(AuthorizationView):
     """DOT's authorization page in Obole's clothes, with the out-of-band code page."""
 

@@ -4,6 +4,11 @@ The server never keeps a card number or a CVC. What it keeps is a keyed HMAC
 of the number (the fingerprint, so the same card is recognised across
 accounts without being recoverable), the brand, the last four digits, the
 expiry and the funding type.
+
+Every function here that holds a number or a CVC is marked with
+`sensitive_variables`, so a crash report or error email (Django's
+SafeExceptionReporterFilter) shows stars in their place; so are the callers
+that pass card details on (providers, membership.services, the views).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 
 # Leading digits → brand, longest prefix first is not needed: ranges do not overlap.
 _BRANDS = (
@@ -35,10 +41,12 @@ class CardError(ValueError):
         self.field = field
 
 
+@sensitive_variables()
 def normalize_number(number: str) -> str:
     return "".join(ch for ch in number if ch not in " -")
 
 
+@sensitive_variables()
 def luhn_valid(digits: str) -> bool:
     total = 0
     for position, char in enumerate(reversed(digits)):
@@ -51,6 +59,7 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+@sensitive_variables()
 def brand_of(digits: str) -> str:
     for brand, prefixes in _BRANDS:
         if digits.startswith(prefixes):
@@ -58,6 +67,7 @@ def brand_of(digits: str) -> str:
     return "unknown"
 
 
+@sensitive_variables()
 def fingerprint(digits: str) -> str:
     return hmac.new(settings.OBOLE_FINGERPRINT_KEY.encode(), digits.encode(), hashlib.sha256).hexdigest()
 
@@ -74,6 +84,7 @@ class CardSummary:
     funding: str  # credit, debit, prepaid or unknown
 
 
+@sensitive_variables("number", "cvc", "digits")
 def check_card(number: str, exp_month: int, exp_year: int, cvc: str, now: datetime) -> str:
     """Validate raw card details; return the normalised digits or raise CardError."""
     digits = normalize_number(number)

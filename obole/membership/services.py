@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import pydantic
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from obole.accounts.models import Account
 from obole.membership import invoices, states, velocity
@@ -51,6 +52,7 @@ def locked(account_id: int) -> Membership:
     return Membership.objects.select_for_update().select_related("account").get(pk=account_id)
 
 
+@sensitive_variables("source")
 def pay(account: Account, source: pydantic.BaseModel, *, now: datetime, ip: str | None = None) -> Membership:
     """Attach a card and, if the membership is not paid up, charge for a period.
 
@@ -77,6 +79,7 @@ def pay(account: Account, source: pydantic.BaseModel, *, now: datetime, ip: str 
     return membership
 
 
+@sensitive_variables("source")
 def _pay(account: Account, source: pydantic.BaseModel, *, now: datetime) -> Membership:
     provider = get_provider()
     try:

@@ -25,6 +25,7 @@ from obole.membership.models import Membership
 from obole.membership.permissions import write_refusal
 from obole.membership.providers import get_provider
 from obole.posts.models import Status
+from obole.web.csp import may_redirect_to_apps
 from obole.web.forms import CardForm, SignUpForm
 
 
@@ -83,6 +84,7 @@ class SignInForm(AuthenticationForm):
             raise
 
 
+@may_redirect_to_apps
 class SignInView(auth_views.LoginView):
     form_class = SignInForm
 
@@ -131,7 +133,7 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("card_number", "cvc")
-@sensitive_variables("form")
+@sensitive_variables("form", "source")
 def membership(request: HttpRequest) -> HttpResponse:
     form = CardForm(request.POST or None)
     status = 200

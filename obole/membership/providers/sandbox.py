@@ -33,6 +33,7 @@ from datetime import datetime
 import pydantic
 from django.conf import settings
 from django.db import IntegrityError
+from django.views.decorators.debug import sensitive_variables
 
 from obole.membership.cards import CardSummary, brand_of, check_card, fingerprint
 from obole.membership.models import SandboxCharge, SandboxPaymentMethod, SandboxRefund
@@ -73,16 +74,18 @@ class SandboxCard(pydantic.BaseModel):
 
     model_config = pydantic.ConfigDict(extra="ignore", hide_input_in_errors=True)
 
-    card_number: str = pydantic.Field(max_length=40)
+    # repr=False: a log line or crash report that prints the object shows no number or CVC.
+    card_number: str = pydantic.Field(max_length=40, repr=False)
     exp_month: int
     exp_year: int
-    cvc: str = pydantic.Field(max_length=8)
+    cvc: str = pydantic.Field(max_length=8, repr=False)
 
 
 class SandboxProvider:
     name = "sandbox"
     attach_schema = SandboxCard
 
+    @sensitive_variables("source", "digits")
     def attach(self, source: SandboxCard, *, now: datetime) -> AttachedMethod:
         digits = check_card(source.card_number, source.exp_month, source.exp_year, source.cvc, now)
         if digits in _DECLINED_ON_ATTACH:
