@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 
 from obole.api.endpoints import ApiError
+from obole.lib.snowflake import parse_id
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,10 @@ def _id(data: dict, name: str) -> int | None:
     value = data.get(name)
     if value in (None, ""):
         return None
-    try:
-        return int(str(value))
-    except ValueError:
-        raise ApiError(400, f"{name} must be an id (a number).") from None
+    number = parse_id(value)
+    if number is None:
+        raise ApiError(400, f"{name} must be an id (a number of at most 19 digits).")
+    return number
 
 
 def page_of(request: HttpRequest, *, default: int = 20, maximum: int = 40) -> Page:

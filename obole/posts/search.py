@@ -35,9 +35,9 @@ def matching_accounts(query: str, viewer: Account | None, *, following: bool) ->
         | Q(display_name__icontains=f" {username}")
     )
     if viewer is not None:
-        rows = rows.exclude(pk__in=Block.objects.filter(account=viewer).values("target")).exclude(
-            pk__in=Block.objects.filter(target=viewer).values("account")
-        )
+        # Accounts that block the viewer stay hidden; those the viewer blocks are found, as on
+        # Mastodon, so that a client which looks an account up before acting can unblock it.
+        rows = rows.exclude(pk__in=Block.objects.filter(target=viewer).values("account"))
         if following:
             rows = rows.filter(pk__in=Follow.objects.filter(follower=viewer).values("target"))
     exact = Case(When(username__iexact=username, then=0), default=1, output_field=IntegerField())
