@@ -39,6 +39,8 @@ from obole.api import entities
 from obole.api.auth import grants
 from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpoint, error, truthy
 from obole.api.pagination import page_of, paged_response, paginate
+from obole.lib.errors import WriteRefused
+from obole.membership.permissions import profile_text_refusal
 from obole.posts.access import blocked_ids, get_account, statuses_of
 from obole.posts.models import StatusTag
 from obole.posts.services import LANGUAGE
@@ -295,6 +297,14 @@ def update_credentials(request: HttpRequest) -> JsonResponse:
 
     if problems:
         return problems.response()
+    shown = ("display_name", "note")
+    refusal = profile_text_refusal(
+        account,
+        {name: getattr(account, name) for name in shown},
+        {name: value for name, value in changed.items() if name in shown},
+    )
+    if refusal is not None:
+        raise WriteRefused(refusal)
     if changed:
         for field, value in changed.items():
             setattr(account, field, value)
