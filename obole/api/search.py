@@ -60,7 +60,8 @@ def search(request: HttpRequest) -> JsonResponse:
     found: dict[str, list] = {"accounts": [], "statuses": [], "hashtags": []}
     if kind in (None, "accounts"):
         following = truthy(data.get("following"))
-        found["accounts"] = entities.accounts(matching_accounts(query, viewer, following=following)[window])
+        rows = matching_accounts(query, viewer, following=following, host=request.get_host())
+        found["accounts"] = entities.accounts(rows[window])
     if kind in (None, "hashtags"):
         found["hashtags"] = [entities.tag(row) for row in matching_tags(query)[window]]
     if kind in (None, "statuses") and viewer is not None:

@@ -40,9 +40,7 @@ def not_blocked(viewer: Account) -> Q:
         Block.objects.filter(target=viewer).values("account"),
     ):
         condition &= (
-            ~Q(account__in=hidden)
-            & ~Q(reblog_of__account__in=hidden)
-            & ~Q(in_reply_to_account_id__in=hidden)
+            ~Q(account__in=hidden) & ~Q(reblog_of__account__in=hidden) & ~Q(in_reply_to_account_id__in=hidden)
         )
     return condition
 

@@ -109,7 +109,9 @@ def search(request: HttpRequest) -> HttpResponse:
     if query:
         max_id = cursor(request)
         if max_id is None:
-            context["people"] = list(matching_accounts(query, reader, following=False)[:SEARCH_PEOPLE])
+            context["people"] = list(
+                matching_accounts(query, reader, following=False, host=request.get_host())[:SEARCH_PEOPLE]
+            )
             context["hashtags"] = list(matching_tags(query)[:SEARCH_TAGS])
         if reader is not None:
             rows = matching_statuses(query, reader)
