@@ -105,6 +105,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so that preflights and every answer of the API carry the CORS headers.
     "obole.api.cors.CorsMiddleware",
+    # Before anything reads the path or a form: NUL bytes and lone surrogates answer 400 here.
+    "obole.api.edge.InputGuard",
     "django.middleware.security.SecurityMiddleware",
     # /api/ requests leave the stack here: they carry tokens, not sessions (see the module).
     "obole.api.fastpath.ApiFastPath",

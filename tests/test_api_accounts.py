@@ -254,10 +254,17 @@ def test_verify_credentials_needs_a_token_with_read_accounts(member, api_as):
     assert api_as(member, "read:accounts").get("/api/v1/accounts/verify_credentials").status_code == 200
 
 
-def test_an_unpaid_account_updates_its_profile_as_json(newcomer, api_as):
+def test_an_unpaid_account_updates_its_settings_as_json_but_publishes_no_profile_text(newcomer, api_as):
+    # A display name and a bio are what others see: an unpaid account publishes neither (402)…
+    for field in ("display_name", "note"):
+        refused = patch(api_as(newcomer), {field: "CHEAP PILLS spam.example"})
+        assert refused.status_code == 402 and "/membership" in refused.json()["error"]
+    newcomer.refresh_from_db()
+    assert (newcomer.display_name, newcomer.note) == ("", "")
+    # … but manages its account: clearing the text and the other settings work.
     body = {
-        "display_name": "Nina N.",
-        "note": "Hello <there>",
+        "display_name": "",
+        "note": "",
         "bot": True,
         "discoverable": "false",
         "source": {"privacy": "private", "sensitive": True, "language": "fr"},
@@ -266,8 +273,7 @@ def test_an_unpaid_account_updates_its_profile_as_json(newcomer, api_as):
     assert response.status_code == 200, response.content
     entity = response.json()
     assert_entity("CredentialAccount", entity)
-    assert entity["display_name"] == "Nina N." and entity["bot"] is True and entity["discoverable"] is False
-    assert entity["note"] == "<p>Hello &lt;there&gt;</p>" and entity["source"]["note"] == "Hello <there>"
+    assert entity["display_name"] == "" and entity["bot"] is True and entity["discoverable"] is False
     assert entity["source"] | {"privacy": "private", "sensitive": True, "language": "fr"} == entity["source"]
     newcomer.refresh_from_db()
     assert (newcomer.default_visibility, newcomer.default_sensitive, newcomer.default_language) == (
@@ -375,11 +381,14 @@ def test_several_accounts_at_once_in_the_order_asked(member, paul, outsider, api
     assert_error(too_many, 422, "at most 40")
 
 
-@pytest.mark.parametrize("acct", ["mary", "MARY", "@mary", "mary@testserver", "mary@localhost:8000"])
+@pytest.mark.parametrize(
+    "acct", ["mary", "MARY", "@mary", "mary@testserver", "mary@localhost:8000", "mary@elsewhere.example"]
+)
 def test_lookup_finds_a_local_account_by_its_address(member, acct, settings):
     settings.OBOLE_BASE_URL = "http://localhost:8000"
+    # The test client reaches the server as "testserver": an address there is this server's too.
     response = Client().get("/api/v1/accounts/lookup", {"acct": acct})
-    if acct == "mary@testserver":
+    if acct == "mary@elsewhere.example":
         assert response.status_code == 404  # another server's address
     else:
         assert response.status_code == 200 and response.json()["id"] == str(member.pk)
@@ -524,6 +533,12 @@ def test_statuses_filters_for_replies_tags_media_and_pins(member, paul, api_as):
 @pytest.mark.parametrize("params", [{"max_id": "abc"}, {"limit": "lots"}, {"since_id": "1.5"}])
 def test_bad_paging_parameters_are_refused(member, api_as, params):
     assert_error(statuses_of(api_as(member), member, **params), 400)
+
+
+def test_a_paid_member_publishes_a_display_name_and_a_bio(member, api_as):
+    entity = patch(api_as(member), {"display_name": "Mary M.", "note": "Hello <there>"}).json()
+    assert entity["display_name"] == "Mary M." and entity["note"] == "<p>Hello &lt;there&gt;</p>"
+    assert entity["source"]["note"] == "Hello <there>"
 
 
 def test_paging_ids_beyond_64_bits_find_nothing_newer_and_everything_older(member, api_as):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser, UserManager
-from django.db import models
+from django.db import models, transaction
 from django.db.models.functions import Lower
 
 from obole.accounts.validators import USERNAME_MAX_LENGTH, validate_username
@@ -62,6 +62,19 @@ class Account(AbstractUser):
 
     def __str__(self) -> str:
         return f"@{self.username}"
+
+    def save(self, *args, **kwargs) -> None:
+        """A new account is saved with its (unpaid) membership, in one transaction, however it is
+        made: sign-up, `obole createsuperuser`, the admin. Every account has one, so nothing that
+        reads a membership has to make one up."""
+        if not self._state.adding:
+            super().save(*args, **kwargs)
+            return
+        from obole.membership.models import Membership  # the membership app builds on this one
+
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            Membership.objects.get_or_create(account=self)
 
 
 class Follow(models.Model):

@@ -14,7 +14,6 @@ from django.utils import timezone
 from obole.accounts.models import Account
 from obole.accounts.validators import validate_username
 from obole.lib.addresses import client_address_from_meta
-from obole.membership.models import Membership
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -58,8 +57,7 @@ def create_account(username: str, password: str, email: str = "", *, ip: str | N
     account.set_password(password)
     try:
         with transaction.atomic():
-            account.save(force_insert=True)
-            Membership.objects.create(account=account)
+            account.save(force_insert=True)  # with its membership (Account.save)
     except IntegrityError:
         # Lost a race with another sign-up for the same name.
         raise ValidationError({"username": _taken()}) from None

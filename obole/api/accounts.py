@@ -18,13 +18,12 @@ import re
 import secrets
 import uuid
 from datetime import timedelta
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, Value, When
+from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -39,8 +38,11 @@ from obole.api import entities
 from obole.api.auth import grants
 from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpoint, error, truthy
 from obole.api.pagination import page_of, paged_response, paginate
-from obole.posts.access import blocked_ids, get_account, statuses_of
+from obole.lib.errors import WriteRefused
+from obole.membership.permissions import profile_text_refusal
+from obole.posts.access import get_account, statuses_of
 from obole.posts.models import StatusTag
+from obole.posts.search import local_username, matching_accounts
 from obole.posts.services import LANGUAGE
 
 _LOCALE = re.compile(r"[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?")
@@ -295,6 +297,14 @@ def update_credentials(request: HttpRequest) -> JsonResponse:
 
     if problems:
         return problems.response()
+    shown = ("display_name", "note")
+    refusal = profile_text_refusal(
+        account,
+        {name: getattr(account, name) for name in shown},
+        {name: value for name, value in changed.items() if name in shown},
+    )
+    if refusal is not None:
+        raise WriteRefused(refusal)
     if changed:
         for field, value in changed.items():
             setattr(account, field, value)
@@ -311,26 +321,13 @@ def show(request: HttpRequest, account_id: str) -> JsonResponse:
     return JsonResponse(entities.account(get_account(account_id)))
 
 
-def local_domains() -> set[str]:
-    parts = urlsplit(settings.OBOLE_BASE_URL)
-    return {parts.netloc.lower(), (parts.hostname or "").lower()}
-
-
-def _local_username(acct: str) -> str | None:
-    """ "mary", "@mary" or "mary@this.server" → "mary"; None for an address on another server."""
-    username, _, domain = acct.strip().lstrip("@").partition("@")
-    if domain and domain.lower() not in local_domains():
-        return None
-    return username
-
-
 @endpoint(("GET",))
 def lookup(request: HttpRequest) -> JsonResponse:
     authorize_if_token(request, "read:accounts")
     acct = text(request.data, "acct")
     if not acct or not acct.strip():
         raise ApiError(400, "acct is required: a username such as mary or mary@this.server.")
-    username = _local_username(acct)
+    username = local_username(acct, request.get_host())
     row = Account.objects.filter(username__iexact=username, is_active=True).first() if username else None
     if row is None:
         raise ApiError(404, "Record not found")
@@ -350,20 +347,8 @@ def search(request: HttpRequest) -> JsonResponse:
     offset = number(data, "offset", 0, maximum=10_000)
     following = flag(data, "following", False)
     flag(data, "resolve", False)  # nothing to resolve: there are no other servers
-    prefix = _local_username(query)
-    if not prefix:
-        return JsonResponse([], safe=False)
-    viewer = request.account
-    rows = (
-        Account.objects.filter(Q(username__istartswith=prefix) | Q(display_name__istartswith=prefix))
-        .filter(is_active=True)
-        .exclude(pk__in=blocked_ids(viewer))
-    )
-    if following:
-        rows = rows.filter(pk__in=Follow.objects.filter(follower=viewer).values("target"))
-    exact = Case(When(username__iexact=prefix, then=Value(0)), default=Value(1), output_field=IntegerField())
-    rows = rows.annotate(exact=exact).order_by("exact", "-followers_count", "id")[offset : offset + limit]
-    return JsonResponse(entities.accounts(rows), safe=False)
+    rows = matching_accounts(query, request.account, following=following, host=request.get_host())
+    return JsonResponse(entities.accounts(rows[offset : offset + limit]), safe=False)
 
 
 @endpoint(("GET",))

@@ -37,6 +37,8 @@ def find_token(raw: str) -> AccessToken | None:
     token = next(iter(found), None)
     if token is None or token.expires <= timezone.now() or token.user is None:
         return None
+    if not token.user.is_active:
+        return None  # deactivated by staff (or deleted): every token stops at once
     return token
 
 
@@ -48,8 +50,11 @@ def find_app_token(raw: str) -> AccessToken | None:
     `find_token` (every account endpoint's lookup) keeps ignoring them.
     """
     checksum = hashlib.sha256(raw.encode()).hexdigest()
-    token = AccessToken.objects.select_related("application").filter(token_checksum=checksum).first()
+    found = AccessToken.objects.select_related("application", "user").filter(token_checksum=checksum)[:1]
+    token = next(iter(found), None)
     if token is None or token.expires <= timezone.now() or token.application is None:
+        return None
+    if token.user is not None and not token.user.is_active:
         return None
     return token
 

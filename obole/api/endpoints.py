@@ -28,6 +28,7 @@ from obole.accounts.models import Account
 from obole.accounts.services import client_ip
 from obole.api import ratelimit
 from obole.api.auth import bearer_token, find_app_token, find_token, grants
+from obole.lib.clean import problem
 from obole.lib.errors import UserError, WriteRefused
 from obole.membership.permissions import require_write
 
@@ -59,17 +60,46 @@ def _read_body(request: HttpRequest) -> dict:
             data = json.loads(body)
         except (ValueError, UnicodeDecodeError):
             raise ApiError(400, "The request body is not valid JSON.") from None
+        except RecursionError:
+            raise ApiError(400, "The request body is nested too deeply.") from None
         if not isinstance(data, dict):
+            if request.method in _BODILESS:
+                return _fields(request.GET)
             raise ApiError(400, "The request body must be a JSON object.")
-        return data
+        found = _unstorable(data)
+        if found:
+            raise ApiError(400, found)
+        # Rails merges the query string and a JSON body into one set of parameters; so does this.
+        return {**_fields(request.GET), **data}
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
-            return {**_fields(request.GET), **_fields(_form(request, body))}
+            fields = {**_fields(request.GET), **_fields(_form(request, body))}
+            found = _unstorable(fields)
+            if found:
+                raise ApiError(400, found)
+            return fields
         except RequestDataTooBig:
             raise ApiError(413, "The request body is too large.") from None
         except MultiPartParserError:
             raise ApiError(400, "The request body is not a valid form.") from None
+    if request.method in _BODILESS:
+        return _fields(request.GET)
     raise ApiError(415, "Send the request body as JSON or as a form.")
+
+
+# A body on these is not expected; clients that send one anyway (some send `[]` with a GET, or a
+# body of a type nobody parses) are answered from the query string, as Mastodon answers them.
+# Malformed JSON stays a 400, as there.
+_BODILESS = frozenset(("GET", "HEAD"))
+
+
+def _unstorable(data: dict) -> str | None:
+    """What obole.lib.clean finds in a parsed JSON body, as a message (nesting included)."""
+    try:
+        found = problem(data)
+    except RecursionError:
+        return "The request body is nested too deeply."
+    return found[0].upper() + found[1:] + "." if found else None
 
 
 def _fields(query: QueryDict) -> dict:

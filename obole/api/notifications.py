@@ -27,6 +27,7 @@ from obole.api.endpoints import ApiError, array_param, endpoint
 from obole.api.models import Marker
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import NotFound
+from obole.lib.snowflake import parse_id
 from obole.posts.models import Notification
 from obole.posts.notify import shown_notifications
 
@@ -95,15 +96,14 @@ def _filtered(request: HttpRequest) -> QuerySet[Notification]:
 
 def _own(viewer: Account, notification_id: str) -> QuerySet[Notification]:
     """The viewer's notification with this id, as a query (empty for anyone else's, or a malformed id)."""
-    try:
-        pk = int(notification_id)
-    except ValueError:
+    pk = parse_id(notification_id)
+    if pk is None:
         return Notification.objects.none()
     return Notification.objects.filter(pk=pk, recipient=viewer, from_account__is_active=True)
 
 
 def _id(value: object, name: str) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise ApiError(400, f"{name} must be an id (a number).") from None
+    number = parse_id(value)
+    if number is None:
+        raise ApiError(400, f"{name} must be an id (a number).")
+    return number

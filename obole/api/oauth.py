@@ -23,7 +23,6 @@ from urllib.parse import parse_qs, urlsplit
 import pydantic
 from django.conf import settings
 from django.core.exceptions import (
-    ObjectDoesNotExist,
     RequestDataTooBig,
     SuspiciousOperation,
     ValidationError,
@@ -48,6 +47,7 @@ from obole.api.auth import grants
 from obole.api.endpoints import ApiError, endpoint
 from obole.api.models import AppRegistration
 from obole.lib.addresses import client_address_from_meta
+from obole.lib.clean import problem
 from obole.membership.permissions import can_write
 from obole.web.csp import may_redirect_to_apps
 
@@ -105,6 +105,16 @@ class MastodonValidator(OAuth2Validator):
         if not valid:
             login_limits.record_failure(ip, username or "")
         return valid
+
+    def validate_refresh_token(self, refresh_token, client, request, *args, **kwargs) -> bool:
+        """No new token for a deactivated account: its refresh tokens die with its access tokens."""
+        valid = super().validate_refresh_token(refresh_token, client, request, *args, **kwargs)
+        return valid and request.user is not None and request.user.is_active
+
+    def validate_code(self, client_id, code, client, request, *args, **kwargs) -> bool:
+        """Nor for a code the account was given before it was deactivated."""
+        valid = super().validate_code(client_id, code, client, request, *args, **kwargs)
+        return valid and request.user is not None and request.user.is_active
 
     def validate_grant_type(self, client_id, grant_type, client, request, *args, **kwargs) -> bool:
         # One app, every grant a Mastodon client uses: DOT would tie each app to one.
@@ -261,8 +271,16 @@ def _as_form(request: HttpRequest) -> JsonResponse | None:
         return _oauth_error(400, "invalid_request", "The request body could not be read.")
     except (ValueError, UnicodeDecodeError):
         return _oauth_error(400, "invalid_request", "The request body is not valid JSON.")
+    except RecursionError:
+        return _oauth_error(400, "invalid_request", "The request body is nested too deeply.")
     if not isinstance(data, dict):
         return _oauth_error(400, "invalid_request", "The request body must be a JSON object.")
+    try:
+        found = problem(data)
+    except RecursionError:
+        found = "the request body is nested too deeply"
+    if found:
+        return _oauth_error(400, "invalid_request", f"{found[0].upper()}{found[1:]}.")
     form = QueryDict(mutable=True)
     for key, value in data.items():
         if value is None:
@@ -320,10 +338,7 @@ class AuthorizeView(AuthorizationView):
         context = super().get_context_data(**kwargs)
         scopes, descriptions = context.get("scopes", []), context.get("scopes_descriptions", [])
         context["scope_rows"] = list(zip(scopes, descriptions, strict=True))
-        try:
-            context["can_write"] = can_write(self.request.user)
-        except ObjectDoesNotExist:  # a staff account made with createsuperuser has no membership
-            context["can_write"] = False
+        context["can_write"] = can_write(self.request.user)
         return context
 
     def redirect(self, redirect_to: str, application: Application | None) -> HttpResponse:

@@ -17,6 +17,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, JsonResponse
 
 from obole.api.endpoints import ApiError
+from obole.lib.snowflake import MAX_ID
 
 
 @dataclass(frozen=True)
@@ -31,10 +32,11 @@ def _id(data: dict, name: str) -> int | None:
     value = data.get(name)
     if value in (None, ""):
         return None
-    try:
-        return int(str(value))
-    except ValueError:
-        raise ApiError(400, f"{name} must be an id (a number).") from None
+    text = str(value).strip()
+    if text.isascii() and text.isdigit():
+        # A cursor past every 64-bit id means "everything older" or "nothing newer", not an error.
+        return min(int(text), MAX_ID)
+    raise ApiError(400, f"{name} must be an id (a number).")
 
 
 def page_of(request: HttpRequest, *, default: int = 20, maximum: int = 40) -> Page:

@@ -30,11 +30,14 @@ from obole.api import entities
 from obole.api.endpoints import ApiError, authorize_if_token, endpoint, truthy
 from obole.api.pagination import Page, page_of
 from obole.lib.errors import NotFound, UserError
+from obole.lib.snowflake import parse_id
 from obole.posts.models import Status, Tag
 from obole.posts.search import matching_accounts, matching_statuses, matching_tags
 
 TYPES = ("accounts", "hashtags", "statuses")
 MAX_QUERY_LENGTH = 500
+# Far past any real result list, and well inside the databases' 64-bit OFFSET.
+MAX_OFFSET = 10**9
 
 
 @endpoint(("GET",))
@@ -57,7 +60,8 @@ def search(request: HttpRequest) -> JsonResponse:
     found: dict[str, list] = {"accounts": [], "statuses": [], "hashtags": []}
     if kind in (None, "accounts"):
         following = truthy(data.get("following"))
-        found["accounts"] = entities.accounts(matching_accounts(query, viewer, following=following)[window])
+        rows = matching_accounts(query, viewer, following=following, host=request.get_host())
+        found["accounts"] = entities.accounts(rows[window])
     if kind in (None, "hashtags"):
         found["hashtags"] = [entities.tag(row) for row in matching_tags(query)[window]]
     if kind in (None, "statuses") and viewer is not None:
@@ -101,16 +105,18 @@ def _offset(data: dict) -> int:
         raise ApiError(400, "offset must be a number.") from None
     if offset < 0:
         raise ApiError(400, "offset must not be negative.")
+    if offset > MAX_OFFSET:
+        raise ApiError(400, f"offset must be at most {MAX_OFFSET}.")
     return offset
 
 
 def _statuses(query: str, viewer: Account, page: Page, account_id: object) -> QuerySet[Status]:
     rows = matching_statuses(query, viewer)
     if account_id not in (None, ""):
-        try:
-            rows = rows.filter(account_id=int(str(account_id)))
-        except ValueError:
-            raise ApiError(400, "account_id must be an id (a number).") from None
+        author = parse_id(account_id)
+        if author is None:
+            raise ApiError(400, "account_id must be an id (a number).")
+        rows = rows.filter(account_id=author)
     if page.max_id is not None:
         rows = rows.filter(id__lt=page.max_id)
     if page.min_id is not None:

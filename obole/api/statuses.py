@@ -27,6 +27,7 @@ from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpo
 from obole.api.entities import accounts, status, statuses
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import Forbidden, NotFound
+from obole.lib.snowflake import parse_id
 from obole.posts import services
 from obole.posts.access import get_status_for_viewer, visible_statuses
 from obole.posts.models import Bookmark, Favourite, IdempotencyKey, Status
@@ -119,10 +120,9 @@ def _many(request: HttpRequest) -> JsonResponse:
     authorize_if_token(request, "read:statuses")
     wanted: list[int] = []
     for value in array_param(request, "id"):
-        try:
-            wanted.append(int(value))
-        except ValueError:
-            continue  # an id that cannot exist is left out, like one that does not
+        number = parse_id(value)
+        if number is not None:  # an id that cannot exist is left out, like one that does not
+            wanted.append(number)
     wanted = list(dict.fromkeys(wanted))
     if len(wanted) > MANY_LIMIT:
         raise ApiError(422, f"Ask for at most {MANY_LIMIT} statuses at once.")

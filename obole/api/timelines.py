@@ -22,9 +22,8 @@ from obole.api import entities
 from obole.api.endpoints import array_param, authorize_if_token, endpoint, truthy
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import NotFound
-from obole.posts.models import Status
 from obole.posts.public import not_a_reply_to_others, public_statuses, tagged
-from obole.posts.timelines import store
+from obole.posts.timelines import home_statuses, store
 
 # Mastodon reads at most four tags from each of any[], all[] and none[].
 TAGS_PER_MODE = 4
@@ -36,11 +35,7 @@ def home(request: HttpRequest) -> JsonResponse:
     ids = store().page(
         request.account.pk, max_id=page.max_id, since_id=page.since_id, min_id=page.min_id, limit=page.limit
     )
-    found = (
-        Status.objects.select_related("account", "reblog_of__account")
-        .filter(account__is_active=True)
-        .in_bulk(ids)
-    )
+    found = home_statuses(request.account, ids)
     rows = [found[pk] for pk in ids if pk in found]
     # The Link header follows the store's page, so a page of deleted statuses does not end the walk.
     return paged_response(request, entities.statuses(rows, request.account), ids)

@@ -49,3 +49,22 @@ def next_id() -> int:
 def id_at(moment: datetime) -> int:
     """The smallest ID minted at `moment`: a bound for time-range queries on IDs."""
     return int(moment.timestamp() * 1000) << _SEQUENCE_BITS
+
+
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: object) -> int | None:
+    """An id as a client sends it (decimal digits, or an int) if it fits the signed 64-bit
+    columns; None for anything else, which no row can have. Callers decide 404 or 400."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= MAX_ID else None
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 19:
+        return None
+    number = int(value)
+    return number if number <= MAX_ID else None

@@ -43,6 +43,23 @@ def write_refusal(account: Account, now: datetime | None = None) -> str | None:
     }.get(state, "Your account is read-only.")
 
 
+# What others would read of an unpaid profile, had it any: the username alone is shown until paid.
+PROFILE_TEXT_REFUSAL = "A display name and a bio are shown to others once your membership is paid."
+
+
+def profile_text_refusal(account: Account, before: dict[str, str], after: dict[str, str]) -> str | None:
+    """Why `account` may not publish this display name or bio; None if it may.
+
+    A display name and a bio are text that others see (and find in search), so they need write
+    rights like a post: otherwise an unpaid account is free advertising space. Clearing them, or
+    saving them unchanged, is always allowed.
+    """
+    if all(not value or value == before.get(field) for field, value in after.items()):
+        return None
+    refusal = write_refusal(account)
+    return None if refusal is None else f"{PROFILE_TEXT_REFUSAL} {refusal}"
+
+
 def can_write(account: Account, now: datetime | None = None) -> bool:
     return write_refusal(account, now) is None
 

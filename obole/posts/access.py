@@ -3,7 +3,8 @@
 Views never fetch a status without `get_status_for_viewer` (one status) or
 `visible_statuses` (a query). The rules, one per line:
 - the author sees every status of their own;
-- nobody sees the statuses of an account that blocks them, or that they block;
+- nobody sees the statuses of an account that blocks them, or that they block,
+  nor reposts of its statuses, nor replies to it (whoever wrote them);
 - public and unlisted statuses are for everyone (logged in or not);
 - private statuses are for the author's followers and the accounts mentioned;
 - direct statuses are for the accounts mentioned.
@@ -16,6 +17,7 @@ from django.db.models import Q, QuerySet
 
 from obole.accounts.models import Account, Block, Follow, Mute
 from obole.lib.errors import NotFound
+from obole.lib.snowflake import parse_id
 from obole.posts.models import Mention, Status, Visibility
 
 _OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
@@ -29,12 +31,24 @@ def blocked_ids(viewer: Account | None) -> set[int]:
     return {other for pair in rows for other in pair if other != viewer.pk}
 
 
+def not_blocked(viewer: Account) -> Q:
+    """Statuses not written by, reposted from, or replying to an account that `viewer` blocks or
+    is blocked by. Subqueries, so a page stays one query however many blocks there are."""
+    condition = Q()
+    for hidden in (
+        Block.objects.filter(account=viewer).values("target"),
+        Block.objects.filter(target=viewer).values("account"),
+    ):
+        condition &= (
+            ~Q(account__in=hidden) & ~Q(reblog_of__account__in=hidden) & ~Q(in_reply_to_account_id__in=hidden)
+        )
+    return condition
+
+
 def visible_statuses(viewer: Account | None) -> QuerySet[Status]:
     """Statuses `viewer` may see (None: someone logged out)."""
     if viewer is None:
         return Status.objects.filter(visibility__in=_OPEN)
-    hidden = Block.objects.filter(account=viewer).values("target")
-    hiding = Block.objects.filter(target=viewer).values("account")
     followed = Follow.objects.filter(follower=viewer).values("target")
     mentioned = Mention.objects.filter(account=viewer).values("status")
     return Status.objects.filter(
@@ -45,8 +59,7 @@ def visible_statuses(viewer: Account | None) -> QuerySet[Status]:
                 | Q(visibility=Visibility.PRIVATE, account__in=followed)
                 | Q(id__in=mentioned)
             )
-            & ~Q(account__in=hidden)
-            & ~Q(account__in=hiding)
+            & not_blocked(viewer)
         )
     )
 
@@ -70,7 +83,7 @@ def can_see(viewer: Account | None, status: Status) -> bool:
         return False
     if viewer is not None and status.account_id == viewer.pk:
         return True
-    if viewer is not None and status.account_id in blocked_ids(viewer):
+    if viewer is not None and {status.account_id, status.in_reply_to_account_id} & blocked_ids(viewer):
         return False
     if status.visibility in _OPEN:
         return True
@@ -87,8 +100,8 @@ def can_see(viewer: Account | None, status: Status) -> bool:
 def get_status_for_viewer(viewer: Account | None, status_id: object) -> Status:
     """The status with this id if `viewer` may see it; NotFound otherwise (as Mastodon, never 403)."""
     try:
-        status = Status.objects.select_related("account", "reblog_of__account").get(pk=int(str(status_id)))
-    except (ValueError, Status.DoesNotExist):
+        status = Status.objects.select_related("account", "reblog_of__account").get(pk=parse_id(status_id))
+    except Status.DoesNotExist:
         raise NotFound("Record not found") from None
     if not can_see(viewer, status):
         raise NotFound("Record not found")
@@ -98,6 +111,6 @@ def get_status_for_viewer(viewer: Account | None, status_id: object) -> Status:
 def get_account(account_id: object) -> Account:
     """An active account by id; NotFound for unknown, malformed or disabled ones."""
     try:
-        return Account.objects.get(pk=int(str(account_id)), is_active=True)
-    except (ValueError, Account.DoesNotExist):
+        return Account.objects.get(pk=parse_id(account_id), is_active=True)
+    except Account.DoesNotExist:
         raise NotFound("Record not found") from None

@@ -36,9 +36,16 @@ def shown_notifications(viewer: Account) -> QuerySet[Notification]:
     """`viewer`'s notifications that are shown: not from deactivated accounts, accounts blocked either
     way, or accounts muted with their notifications. Left out when read rather than deleted, so
     unblocking brings them back; three NOT IN subqueries on indexed columns, in the page's one query."""
+    hidden = Block.objects.filter(account=viewer).values("target")
+    hiding = Block.objects.filter(target=viewer).values("account")
     return (
         Notification.objects.filter(recipient=viewer, from_account__is_active=True)
-        .exclude(from_account__in=Block.objects.filter(account=viewer).values("target"))
-        .exclude(from_account__in=Block.objects.filter(target=viewer).values("account"))
+        .exclude(from_account__in=hidden)
+        .exclude(from_account__in=hiding)
         .exclude(from_account__in=Mute.objects.filter(account=viewer, notifications=True).values("target"))
+        # A mention in a reply to, or a repost of, an account hidden by a block is hidden with it.
+        .exclude(status__in_reply_to_account_id__in=hidden)
+        .exclude(status__in_reply_to_account_id__in=hiding)
+        .exclude(status__reblog_of__account__in=hidden)
+        .exclude(status__reblog_of__account__in=hiding)
     )

@@ -25,8 +25,12 @@ from obole.posts.access import visible_statuses
 from obole.posts.models import Mention, Status, Tag
 
 
-def matching_accounts(query: str, viewer: Account | None, *, following: bool) -> QuerySet[Account]:
-    username = _local_username(query)
+def matching_accounts(
+    query: str, viewer: Account | None, *, following: bool, host: str | None = None
+) -> QuerySet[Account]:
+    """Active accounts whose username or display name starts with `query` (or a word of the display
+    name does); `host` is the name the request reached this server by, also taken as local."""
+    username = local_username(query, host)
     if username is None:
         return Account.objects.none()
     rows = Account.objects.filter(is_active=True).filter(
@@ -35,22 +39,31 @@ def matching_accounts(query: str, viewer: Account | None, *, following: bool) ->
         | Q(display_name__icontains=f" {username}")
     )
     if viewer is not None:
-        rows = rows.exclude(pk__in=Block.objects.filter(account=viewer).values("target")).exclude(
-            pk__in=Block.objects.filter(target=viewer).values("account")
-        )
+        # Accounts that block the viewer stay hidden; those the viewer blocks are found, as on
+        # Mastodon, so that a client which looks an account up before acting can unblock it.
+        rows = rows.exclude(pk__in=Block.objects.filter(target=viewer).values("account"))
         if following:
             rows = rows.filter(pk__in=Follow.objects.filter(follower=viewer).values("target"))
     exact = Case(When(username__iexact=username, then=0), default=1, output_field=IntegerField())
     return rows.order_by(exact, "-followers_count", "username")
 
 
-def _local_username(query: str) -> str | None:
+def local_domains(host: str | None = None) -> set[str]:
+    """The names this server answers to: its base URL's host (with and without the port), the
+    allowed host names, and `host`, the one a request came in by (with and without the port)."""
+    here = urlsplit(settings.OBOLE_BASE_URL)
+    names = {here.netloc, here.hostname or ""}
+    names |= {name for name in settings.ALLOWED_HOSTS if name and name != "*" and not name.startswith(".")}
+    if host:
+        names |= {host, host.rsplit(":", 1)[0] if not host.endswith("]") else host}
+    return {name.lower() for name in names if name}
+
+
+def local_username(query: str, host: str | None = None) -> str | None:
     """`@mary`, `mary` or `mary@this-server` → "mary"; someone on another server → None."""
-    username, _, domain = query.removeprefix("@").partition("@")
-    if domain:
-        here = urlsplit(settings.OBOLE_BASE_URL)
-        if domain.lower() not in (here.netloc.lower(), (here.hostname or "").lower()):
-            return None
+    username, _, domain = query.strip().removeprefix("@").partition("@")
+    if domain and domain.lower() not in local_domains(host):
+        return None
     return username or None
 
 

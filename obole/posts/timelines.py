@@ -19,6 +19,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 
 from obole.accounts.models import Account, Block, Follow, Mute
+from obole.posts.access import not_blocked
 from obole.posts.models import HomeFeedEntry, Mention, Status, Visibility
 
 # How many of an account's recent statuses a new follower gets in their home timeline.
@@ -59,7 +60,8 @@ def audience(status: Status) -> QuerySet:
     The author, and for anything but a direct status, the followers of the
     author who do not mute or block them; a reply to someone else goes only to
     followers who also follow the account replied to (as Mastodon does), and
-    a repost skips followers who mute or block the original's author.
+    a repost or a reply skips followers who mute or block the original's
+    author or the account replied to, and those whom that account blocks.
     Direct statuses go to the accounts mentioned.
     """
     author = status.account_id
@@ -67,12 +69,16 @@ def audience(status: Status) -> QuerySet:
         mentioned = Mention.objects.filter(status=status).values("account_id")
         return Account.objects.filter(Q(pk=author) | Q(pk__in=mentioned)).values("pk")
     followers = Follow.objects.filter(target_id=author)
+    replied_to = status.in_reply_to_account_id
     silencers = [author]
     if status.reblog_of_id is not None:
         silencers.append(status.reblog_of.account_id)
+    if replied_to is not None and replied_to != author:
+        silencers.append(replied_to)
     followers = followers.exclude(follower__in=Mute.objects.filter(target__in=silencers).values("account"))
     followers = followers.exclude(follower__in=Block.objects.filter(target__in=silencers).values("account"))
-    replied_to = status.in_reply_to_account_id
+    # Blocks hold both ways: who the original's author (or the account replied to) blocks gets nothing.
+    followers = followers.exclude(follower__in=Block.objects.filter(account__in=silencers).values("target"))
     if replied_to is not None and replied_to != author:
         followers = followers.filter(
             follower__in=Follow.objects.filter(target_id=replied_to).values("follower")
@@ -135,6 +141,18 @@ class DatabaseTimelineStore:
             ids = entries.filter(status_id__gt=min_id).order_by("status_id")
             return list(reversed(ids.values_list("status_id", flat=True)[:limit]))
         return list(entries.order_by("-status_id").values_list("status_id", flat=True)[:limit])
+
+
+def home_statuses(owner: Account, ids: list[int]) -> dict[int, Status]:
+    """The statuses behind a page of `owner`'s home timeline, by id, with their authors: those of
+    deactivated accounts, and those that a block hides (a reply to a blocked account written
+    before the block was made, say), are left out when read. One query."""
+    return (
+        Status.objects.select_related("account", "reblog_of__account")
+        .filter(account__is_active=True)
+        .filter(not_blocked(owner))
+        .in_bulk(ids)
+    )
 
 
 _store: TimelineStore = DatabaseTimelineStore()

@@ -25,6 +25,7 @@ from obole.accounts import deletion, export, login_limits
 from obole.accounts.models import DISPLAY_NAME_MAX_LENGTH, NOTE_MAX_LENGTH, Account
 from obole.accounts.services import client_ip
 from obole.lib.errors import UserError
+from obole.membership.permissions import profile_text_refusal
 from obole.posts.models import Visibility
 
 VISIBILITY_CHOICES = [
@@ -144,11 +145,18 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST if request.method == "POST" else None, instance=account)
     status = 200
     if request.method == "POST":
+        before = {field: getattr(account, field) for field in ("display_name", "note")}
         if form.is_valid():
-            form.save()
-            messages.success(request, "Your profile is saved.")
-            return redirect("settings-profile")
-        status = 422
+            wanted = {field: form.cleaned_data.get(field, before[field]) for field in before}
+            refusal = profile_text_refusal(account, before, wanted)
+            if refusal is None:
+                form.save()
+                messages.success(request, "Your profile is saved.")
+                return redirect("settings-profile")
+            form.add_error(None, refusal)
+            status = 402
+        else:
+            status = 422
     return render(request, "web/settings/profile.html", {"form": form, "section": "profile"}, status=status)
 
 

@@ -22,10 +22,9 @@ from obole.posts.models import Status
 from obole.posts.notify import shown_notifications
 from obole.posts.public import public_statuses, tagged
 from obole.posts.search import matching_accounts, matching_statuses, matching_tags
-from obole.posts.timelines import store
+from obole.posts.timelines import home_statuses, store
 from obole.web.social import (
     PAGE_SIZE,
-    RELATED,
     cards,
     cursor,
     feed,
@@ -47,7 +46,7 @@ def home(request: HttpRequest) -> HttpResponse:
     """The home timeline, in the TimelineStore's order and paging, as the API's home."""
     reader = request.user
     ids = store().page(reader.pk, max_id=cursor(request), limit=PAGE_SIZE)
-    found = Status.objects.select_related(*RELATED).filter(account__is_active=True).in_bulk(ids)
+    found = home_statuses(reader, ids)
     rows = [found[pk] for pk in ids if pk in found]
     # "Load more" follows the store's page, so a page of deleted statuses does not end the walk.
     more = None
@@ -110,7 +109,9 @@ def search(request: HttpRequest) -> HttpResponse:
     if query:
         max_id = cursor(request)
         if max_id is None:
-            context["people"] = list(matching_accounts(query, reader, following=False)[:SEARCH_PEOPLE])
+            context["people"] = list(
+                matching_accounts(query, reader, following=False, host=request.get_host())[:SEARCH_PEOPLE]
+            )
             context["hashtags"] = list(matching_tags(query)[:SEARCH_TAGS])
         if reader is not None:
             rows = matching_statuses(query, reader)
