@@ -114,7 +114,7 @@ class Cards:
 
     def record(self, path: str, body: dict) -> None:
         """Have the fake Stripe answer GET `path` with a recorded object (what localstripe lacks)."""
-        status, _ = _post_json(f"{self.base}/_obole/recorded", {"path": path, "body": body})
+        status, _ = _post_json(f"{self.base}/_config/recorded", {"path": path, "body": body})
         assert status == 200
 
     def signed_event(self, event_type: str, obj: dict, *, event_id: str = "", age: int = 0) -> tuple:

@@ -5,7 +5,7 @@
 localstripe (a stateful fake Stripe server) answers the Stripe SDK and serves a
 Stripe.js stand-in at /js.stripe.com/v3/. It has no disputes, no Radar early
 fraud warnings and always reports a French credit card, so a test may record a
-response for a GET path with `POST /_obole/recorded` ({"path": …, "body": {…}}):
+response for a GET path with `POST /_config/recorded` ({"path": …, "body": {…}}):
 the SDK then fetches that object over HTTP as it would from Stripe. Nothing is
 kept on disk (localstripe would pickle its store to /tmp after every write).
 """
@@ -38,7 +38,7 @@ def main() -> None:
     port = int(sys.argv[1])
     store.dump_to_disk = lambda: None
     app.middlewares.insert(0, recorded_responses)
-    app.router.add_post("/_obole/recorded", record)
+    app.router.add_post("/_config/recorded", record)
     web.run_app(app, host="127.0.0.1", port=port, print=None, access_log=None)
 
 

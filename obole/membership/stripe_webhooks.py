@@ -54,7 +54,7 @@ def apply(provider: StripeProvider, event: ProviderEvent, *, now: datetime) -> b
         return _remember(provider, event, now)
     api = provider.client.v1
     if event.type.startswith("payment_intent."):
-        intent = api.payment_intents.retrieve(event.object_ref)
+        intent = api.payment_intents.retrieve(event.object_ref).to_dict()
         return _payment_intent(provider, event, intent, now=now)
     if event.type == "setup_intent.succeeded":
         api.setup_intents.retrieve(event.object_ref)
@@ -62,14 +62,14 @@ def apply(provider: StripeProvider, event: ProviderEvent, *, now: datetime) -> b
     if event.type == "charge.refunded":
         charge = api.charges.retrieve(event.object_ref)
         refunds = api.refunds.list({"charge": charge.id, "limit": 100})
-        return _refunds(provider, event, charge.id, list(refunds.data), now=now)
+        return _refunds(provider, event, charge.id, [r.to_dict() for r in refunds.data], now=now)
     if event.type == "charge.dispute.created":
-        dispute = api.disputes.retrieve(event.object_ref)
+        dispute = api.disputes.retrieve(event.object_ref).to_dict()
         return _dispute(provider, event, dispute, now=now)
     if event.type == "radar.early_fraud_warning.created":
-        warning = api.radar.early_fraud_warnings.retrieve(event.object_ref)
+        warning = api.radar.early_fraud_warnings.retrieve(event.object_ref).to_dict()
         return _fraud_warning(provider, event, warning, now=now)
-    method = api.payment_methods.retrieve(event.object_ref)
+    method = api.payment_methods.retrieve(event.object_ref).to_dict()
     return _card_updated(provider, event, method, now=now)
 
 
@@ -99,7 +99,7 @@ def _payment_intent(provider: StripeProvider, event: ProviderEvent, intent, *, n
             return True
         invoice_id, attempt = named
         result = result_of(intent)
-        if intent.status == "processing":
+        if intent["status"] == "processing":
             return True
         settled = invoices.settle_waiting(invoice_id, attempt, result, now=now)
         # Otherwise: an attempt whose run died before recording Stripe's answer, or one recorded already.
@@ -124,7 +124,7 @@ def _refunds(provider: StripeProvider, event: ProviderEvent, charge_ref: str, re
         for refund in refunds:
             if refund.get("status", "succeeded") in ("succeeded", "pending"):
                 memo = "refunded at Stripe"
-                services._take_back(charge, ledger.REFUND, refund.id, refund.amount, memo, now)
+                services._take_back(charge, ledger.REFUND, refund["id"], refund["amount"], memo, now)
     return True
 
 
@@ -135,10 +135,10 @@ def _dispute(provider: StripeProvider, event: ProviderEvent, dispute, *, now: da
             return False
         charge = _charge_entry(charge_ref)
         if charge is None:
-            log.warning("stripe dispute %s names unknown charge %s", dispute.id, charge_ref)
+            log.warning("stripe dispute %s names unknown charge %s", dispute["id"], charge_ref)
             return True
-        amount = dispute.amount or charge.amount
-        services._take_back(charge, ledger.DISPUTE, dispute.id, amount, "chargeback", now)
+        amount = dispute.get("amount") or charge.amount
+        services._take_back(charge, ledger.DISPUTE, dispute["id"], amount, "chargeback", now)
         membership = services.locked(charge.account_id)
         if membership.state != states.BANNED:
             # A chargeback bans the account and blocklists its cards (DESIGN rule 4).
@@ -150,14 +150,14 @@ def _fraud_warning(provider: StripeProvider, event: ProviderEvent, warning, *, n
     charge_ref = _id(warning.get("charge"))
     charge = _charge_entry(charge_ref)
     if charge is None:
-        log.warning("stripe fraud warning %s names unknown charge %s", warning.id, charge_ref)
+        log.warning("stripe fraud warning %s names unknown charge %s", warning["id"], charge_ref)
         return _remember(provider, event, now)
     # Refund before recording: the key makes a repeat (after a crash, or a second
     # delivery racing this one) get the same refund back, never a second one.
     remaining = charge.amount + sum(charge.reversals.values_list("amount", flat=True))
     refund = None
     if remaining > 0:
-        refund = provider.refund(charge_ref, remaining, idempotency_key=f"obole-efw-{warning.id}")
+        refund = provider.refund(charge_ref, remaining, idempotency_key=f"obole-efw-{warning['id']}")
     with transaction.atomic():
         if not _once(provider, event, now):
             return False
@@ -166,7 +166,7 @@ def _fraud_warning(provider: StripeProvider, event: ProviderEvent, warning, *, n
                 charge, ledger.REFUND, refund.provider_ref, refund.amount, "early fraud warning", now
             )
         FraudWarning.objects.get_or_create(
-            warning_id=warning.id,
+            warning_id=warning["id"],
             defaults={
                 "account_id": charge.account_id,
                 "charge_ref": charge_ref,
@@ -182,7 +182,7 @@ def _card_updated(provider: StripeProvider, event: ProviderEvent, method, *, now
     with transaction.atomic():
         if not _once(provider, event, now):
             return False
-        PaymentMethod.objects.filter(provider=provider.name, provider_ref=method.id).update(
+        PaymentMethod.objects.filter(provider=provider.name, provider_ref=method["id"]).update(
             last4=str(card.get("last4") or "")[:4],
             exp_month=int(card.get("exp_month") or 0),
             exp_year=int(card.get("exp_year") or 0),

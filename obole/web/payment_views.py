@@ -68,11 +68,11 @@ def confirm(request: HttpRequest, invoice_id: int) -> HttpResponse:
         return redirect("membership")
     if invoice.pending_ref == "" or invoice.last_error != invoices.AUTHENTICATION:
         raise Http404("This payment is not waiting for you.")
-    intent = provider.client.v1.payment_intents.retrieve(invoice.pending_ref)
+    intent = provider.client.v1.payment_intents.retrieve(invoice.pending_ref).to_dict()
     if invoice_attempt(intent.get("metadata")) != (invoice.pk, invoice.attempts):
         raise Http404("This payment is not waiting for you.")
     # The browser only says "done"; what Stripe says about the intent is what counts.
-    if request.method == "POST" and intent.status in ("succeeded", "requires_payment_method", "canceled"):
+    if request.method == "POST" and intent["status"] in ("succeeded", "requires_payment_method", "canceled"):
         result = result_of(intent)
         recorded = invoices.settle_waiting(invoice.pk, invoice.attempts, result, now=timezone.now())
         if recorded is not None and recorded.status == inv.PAID:
@@ -82,7 +82,7 @@ def confirm(request: HttpRequest, invoice_id: int) -> HttpResponse:
         return redirect("membership")
     context = {
         "invoice": invoice,
-        "client_secret": intent.client_secret,
+        "client_secret": intent["client_secret"],
         "payment_method": invoice.membership.payment_method.provider_ref
         if invoice.membership.payment_method
         else "",

@@ -135,7 +135,7 @@ class StripeProvider:
             raise CardError("A Stripe card must be added for an account.", "payment_method")
         customer = self.customer_for(account)
         try:
-            method = self.client.v1.payment_methods.retrieve(source.payment_method)
+            method = self.client.v1.payment_methods.retrieve(source.payment_method).to_dict()
         except stripe.InvalidRequestError:
             raise CardError("This payment method is unknown; add your card again.", FIELD) from None
         except stripe.StripeError as error:
@@ -144,16 +144,16 @@ class StripeProvider:
         if owner and owner != customer:
             # Somebody else's saved card: never ours to charge, and not ours to detach.
             raise CardError("This payment method belongs to another customer.", "payment_method")
-        if method.type != "card" or not method.get("card"):
+        if method.get("type") != "card" or not method.get("card"):
             raise CardError("Only cards are accepted.", "payment_method")
-        card = method.card
+        card = method["card"]
         if not card.get("fingerprint"):
             # Without Stripe's fingerprint the one-card rule could not be applied.
-            self.release(method.id)
+            self.release(method["id"])
             raise CardError("This card cannot be identified; please use another card.", "payment_method")
         if not owner:
             try:
-                self.client.v1.payment_methods.attach(method.id, {"customer": customer})
+                self.client.v1.payment_methods.attach(method["id"], {"customer": customer})
             except stripe.StripeError as error:
                 if error.http_status == 402:
                     code = _decline_code(error)
@@ -162,7 +162,7 @@ class StripeProvider:
         summary = CardSummary(
             # Keyed like every fingerprint Obole keeps, so the stored value says
             # nothing to anyone without OBOLE_FINGERPRINT_KEY.
-            fingerprint=fingerprint(f"stripe:{card.fingerprint}"),
+            fingerprint=fingerprint(f"stripe:{card['fingerprint']}"),
             brand=str(card.get("brand") or "unknown"),
             last4=str(card.get("last4") or ""),
             exp_month=int(card.get("exp_month") or 0),
@@ -170,7 +170,7 @@ class StripeProvider:
             funding=str(card.get("funding") or "unknown"),
             country=str(card.get("country") or "").upper(),
         )
-        return AttachedMethod(provider_ref=method.id, card=summary)
+        return AttachedMethod(provider_ref=method["id"], card=summary)
 
     def release(self, method_ref: str) -> None:
         """Detach a card the rules refused, so it stays saved to nobody."""
@@ -206,7 +206,7 @@ class StripeProvider:
             if error.http_status != 402:
                 raise ProviderUnavailable(UNREACHABLE) from error
             return _declined(error)
-        return result_of(intent)
+        return result_of(intent.to_dict())
 
     def refund(self, charge_ref: str, amount: int, *, idempotency_key: str) -> RefundResult:
         refund = self.client.v1.refunds.create(
@@ -226,29 +226,29 @@ class StripeProvider:
             raise WebhookError(f"The Stripe signature is not valid: {error.user_message or error}") from None
         except ValueError:
             raise WebhookError("The webhook body is not a valid Stripe event.") from None
-        obj = event.data.object
+        obj = event.to_dict()["data"]["object"]
         return ProviderEvent(
             id=event.id,
             type=event.type,
-            charge_ref=_ref(obj.get("charge")) if obj.get("object") != "charge" else obj.id,
+            charge_ref=_ref(obj.get("charge")) if obj.get("object") != "charge" else str(obj.get("id", "")),
             object_ref=str(obj.get("id", "")),
             amount=int(obj.get("amount") or 0),
             data={"object": obj.get("object", ""), "id": obj.get("id", "")},
         )
 
 
-def result_of(intent: Any) -> ChargeResult:
+def result_of(intent: dict) -> ChargeResult:
     """A PaymentIntent's outcome. The ledger keeps the charge id, which refunds and disputes name."""
     charge = _ref(intent.get("latest_charge"))
-    if intent.status == "succeeded":
-        return ChargeResult(provider_ref=charge or intent.id, succeeded=True)
-    if intent.status == "requires_action":
-        return ChargeResult(provider_ref=intent.id, succeeded=False, decline_code=AUTHENTICATION_REQUIRED)
+    if intent["status"] == "succeeded":
+        return ChargeResult(provider_ref=charge or intent["id"], succeeded=True)
+    if intent["status"] == "requires_action":
+        return ChargeResult(provider_ref=intent["id"], succeeded=False, decline_code=AUTHENTICATION_REQUIRED)
     error = intent.get("last_payment_error") or {}
     return ChargeResult(
-        provider_ref=charge or intent.id,
+        provider_ref=charge or intent["id"],
         succeeded=False,
-        decline_code=str(error.get("decline_code") or error.get("code") or intent.status),
+        decline_code=str(error.get("decline_code") or error.get("code") or intent["status"]),
         advice_code=str(error.get("advice_code") or ""),
     )
 
