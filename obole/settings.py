@@ -10,6 +10,7 @@ A malformed value stops start-up with a message that names the variable.
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -321,7 +322,7 @@ OBOLE_MAX_STATUS_CHARS = env_int("OBOLE_MAX_STATUS_CHARS", 500, minimum=1, maxim
 
 # --- Membership and billing ---------------------------------------------------
 
-OBOLE_PAYMENT_PROVIDER = env_choice("OBOLE_PAYMENT_PROVIDER", "sandbox", ("sandbox",))
+OBOLE_PAYMENT_PROVIDER = env_choice("OBOLE_PAYMENT_PROVIDER", "sandbox", ("sandbox", "stripe"))
 OBOLE_FEE_CURRENCY = env_str("OBOLE_FEE_CURRENCY", "USD").upper()
 if not valid_currency(OBOLE_FEE_CURRENCY):
     raise ConfigError(
@@ -355,6 +356,31 @@ OBOLE_SANDBOX_WEBHOOK_SECRET = env_str(
 )
 # Pretend network latency of the sandbox provider, for realistic billing benchmarks.
 OBOLE_SANDBOX_LATENCY_MS = env_int("OBOLE_SANDBOX_LATENCY_MS", 0, minimum=0, maximum=60_000)
+
+# Stripe (docs/stripe.md). In the sandbox any Luhn-valid number "pays", which
+# would void both the paywall and the one-card rule: production refuses it.
+if PRODUCTION and OBOLE_PAYMENT_PROVIDER == "sandbox":
+    raise ConfigError(
+        "OBOLE_PAYMENT_PROVIDER=sandbox takes no real money and cannot run with OBOLE_PRODUCTION on; "
+        "set OBOLE_PAYMENT_PROVIDER=stripe and the OBOLE_STRIPE_* keys (docs/stripe.md)"
+    )
+OBOLE_STRIPE_SECRET_KEY = env_str("OBOLE_STRIPE_SECRET_KEY")
+OBOLE_STRIPE_PUBLISHABLE_KEY = env_str("OBOLE_STRIPE_PUBLISHABLE_KEY")
+OBOLE_STRIPE_WEBHOOK_SECRET = env_str("OBOLE_STRIPE_WEBHOOK_SECRET")
+# The API's address (the SDK's base_addresses) and Stripe.js's, for localstripe in tests and staging.
+OBOLE_STRIPE_API_BASE = env_str("OBOLE_STRIPE_API_BASE", "https://api.stripe.com")
+OBOLE_STRIPE_JS_URL = env_str("OBOLE_STRIPE_JS_URL", "https://js.stripe.com/v3/")
+if OBOLE_PAYMENT_PROVIDER == "stripe":
+    for _name, _prefixes in (
+        ("OBOLE_STRIPE_SECRET_KEY", ("sk_", "rk_")),
+        ("OBOLE_STRIPE_PUBLISHABLE_KEY", ("pk_",)),
+        ("OBOLE_STRIPE_WEBHOOK_SECRET", ("whsec_",)),
+    ):
+        if not globals()[_name].startswith(_prefixes):
+            raise ConfigError(f"{_name} must be set to a Stripe key starting with {' or '.join(_prefixes)}")
+    for _name in ("OBOLE_STRIPE_API_BASE", "OBOLE_STRIPE_JS_URL"):
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", globals()[_name]):
+            raise ConfigError(f"{_name} must be an http(s) URL such as https://api.stripe.com")
 
 # --- The rest ---------------------------------------------------------------
 
@@ -390,4 +416,10 @@ LOGGING = {
 from obole.web.csp import content_security_policy, csp_source  # noqa: E402, F401
 
 CSP_EXTRA_SOURCES: dict[str, list[str]] = {"script-src": [], "frame-src": [], "connect-src": []}
+if OBOLE_PAYMENT_PROVIDER == "stripe":
+    # Stripe.js, the card frames it opens (and 3-D Secure's), and the API it calls (docs/stripe.md).
+    _stripe_js = csp_source(OBOLE_STRIPE_JS_URL, "OBOLE_STRIPE_JS_URL")
+    CSP_EXTRA_SOURCES["script-src"].append(_stripe_js)
+    CSP_EXTRA_SOURCES["frame-src"] += [_stripe_js, "https://*.js.stripe.com", "https://hooks.stripe.com"]
+    CSP_EXTRA_SOURCES["connect-src"].append(csp_source(OBOLE_STRIPE_API_BASE, "OBOLE_STRIPE_API_BASE"))
 CONTENT_SECURITY_POLICY = content_security_policy(CSP_EXTRA_SOURCES)

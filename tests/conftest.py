@@ -22,6 +22,7 @@ from oauth2_provider.models import AccessToken, Application
 from obole.accounts.services import create_account
 from obole.membership import services
 from obole.membership.providers.sandbox import SandboxCard
+from tests.stripe_fixtures import localstripe, provider, stripe_provider  # noqa: F401 (fixtures)
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 PASSWORD = "correct horse battery staple"

@@ -33,6 +33,7 @@ def test_an_unpaid_membership(newcomer, api_as):
         "paid_until": None,
         "plan": {"amount": 300, "currency": "USD", "interval": "month"},
         "payment_method": None,
+        "payment_url": "http://testserver/membership",
     }
 
 

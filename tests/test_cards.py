@@ -41,8 +41,8 @@ def test_cards_that_succeed(newcomer, number, brand, funding):
     [
         ("4000000000000002", "Your card was declined."),
         ("4000000000009995", "Your card was declined: insufficient funds."),
-        ("4000000000009987", "Your card was declined: the card was reported lost."),
-        ("4000000000009979", "Your card was declined: the card was reported stolen."),
+        ("4000000000009987", "Your card was declined."),  # lost: told only "declined"
+        ("4000000000009979", "Your card was declined."),  # stolen: the same
         ("4000000000000069", "Your card was declined: the card has expired."),
         ("4000000000000127", "Your card was declined: the security code (CVC) is incorrect."),
         (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
@@ -13,14 +14,17 @@ from obole.membership.models import Membership
 from obole.membership.providers import get_provider
 
 
-def _membership(account_id: int) -> JsonResponse:
-    membership = Membership.objects.select_related("account", "payment_method").get(pk=account_id)
-    return JsonResponse(membership.to_dict())
+def _membership(request: HttpRequest) -> JsonResponse:
+    membership = Membership.objects.select_related("account", "payment_method").get(pk=request.account.pk)
+    data = membership.to_dict()
+    # Apps cannot show Stripe's card form: they send the member to the web page to pay.
+    data["payment_url"] = request.build_absolute_uri(reverse("membership"))
+    return JsonResponse(data)
 
 
 @endpoint(("GET",), scope="read:accounts")
 def show(request: HttpRequest) -> JsonResponse:
-    return _membership(request.account.pk)
+    return _membership(request)
 
 
 @sensitive_post_parameters("card_number", "cvc")
@@ -29,19 +33,19 @@ def show(request: HttpRequest) -> JsonResponse:
 def payment_method(request: HttpRequest) -> JsonResponse:
     source = get_provider().attach_schema.model_validate(request.data)
     services.pay(request.account, source, now=timezone.now(), ip=client_ip(request))
-    return _membership(request.account.pk)
+    return _membership(request)
 
 
 @endpoint(("POST",), scope="write:accounts")
 def cancel(request: HttpRequest) -> JsonResponse:
     services.cancel(request.account, now=timezone.now())
-    return _membership(request.account.pk)
+    return _membership(request)
 
 
 @endpoint(("POST",), scope="write:accounts")
 def resume(request: HttpRequest) -> JsonResponse:
     services.resume(request.account, now=timezone.now())
-    return _membership(request.account.pk)
+    return _membership(request)
 
 
 @endpoint(("GET",), scope="read:accounts")

@@ -28,5 +28,10 @@ def receive(request: HttpRequest, provider: str) -> JsonResponse:
     except WebhookError as exc:
         log.warning("refused %s webhook: %s", provider, exc)
         return error(400, str(exc))
-    applied = services.apply_event(event, provider=active.name, now=timezone.now())
+    if active.name == "stripe":
+        from obole.membership import stripe_webhooks
+
+        applied = stripe_webhooks.apply(active, event, now=timezone.now())
+    else:
+        applied = services.apply_event(event, provider=active.name, now=timezone.now())
     return JsonResponse({"received": True, "duplicate": not applied})

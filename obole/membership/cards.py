@@ -82,6 +82,7 @@ class CardSummary:
     exp_month: int
     exp_year: int
     funding: str  # credit, debit, prepaid or unknown
+    country: str = ""  # the issuing country, when the provider knows it
 
 
 @sensitive_variables("number", "cvc", "digits")

@@ -41,3 +41,18 @@ class NotAllowed(MembershipError):
 
 class TooManyAttempts(MembershipError):
     status = 429
+
+
+class AuthenticationRequired(PaymentDeclined):
+    """The bank wants the member present (3-D Secure): the payment waits for them on `url`."""
+
+    def __init__(self, message: str, *, url: str, invoice_id: int):
+        super().__init__(message, reason="authentication_required")
+        self.url = url
+        self.invoice_id = invoice_id
+
+
+class ProviderUnavailable(MembershipError):
+    """The payment provider could not be reached, or failed for a reason that is not the card's."""
+
+    status = 503

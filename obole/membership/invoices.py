@@ -28,6 +28,9 @@ from obole.membership.plans import plan_for
 from obole.membership.providers import get_provider
 from obole.membership.providers.base import ChargeResult
 
+# The decline that pauses dunning until the member confirms the payment themselves.
+AUTHENTICATION = "authentication_required"
+
 log = logging.getLogger("obole.billing")
 
 
@@ -37,7 +40,7 @@ def open_first(membership: Membership, *, now: datetime) -> Invoice:
     A failed first payment at the same moment is tried again as the next attempt
     of the same invoice, with a new idempotency key.
     """
-    plan = plan_for(membership.account.country)
+    plan = plan_for(card_country(membership) or membership.account.country)
     invoice = Invoice.objects.filter(membership=membership, period_start=now).first() or Invoice(
         membership=membership, period_start=now, created_at=now
     )
@@ -78,7 +81,7 @@ def open_renewals(now: datetime, *, batch: int = 1000) -> int:
         Membership.objects.filter(state=states.ACTIVE, paid_until__lte=now)
         .exclude(invoices__status__in=(inv.OPEN, inv.CHARGING))
         .order_by("pk")
-        .values_list("pk", "anchor", "paid_until", "account__country")
+        .values_list("pk", "anchor", "paid_until", "account__country", "payment_method__country")
     )
     opened = 0
     after = 0
@@ -86,7 +89,8 @@ def open_renewals(now: datetime, *, batch: int = 1000) -> int:
     # would pin a snapshot, and a run writing beside it would make our inserts
     # fail at once with "database is locked" instead of waiting their turn.
     while rows := list(ended.filter(pk__gt=after)[:batch]):
-        plan_rows = [(row, plan_for(row[3])) for row in rows]
+        # The card's issuing country sets the price; the country the member declared is the fallback.
+        plan_rows = [(row[:4], plan_for(row[4] or row[3])) for row in rows]
         opened += len(rows)
         Invoice.objects.bulk_create(
             [
@@ -106,6 +110,11 @@ def open_renewals(now: datetime, *, batch: int = 1000) -> int:
         )
         after = rows[-1][0]
     return opened
+
+
+def card_country(membership: Membership) -> str:
+    method = membership.payment_method
+    return method.country if method is not None else ""
 
 
 def due(now: datetime, reclaim_after: timedelta) -> Q:
@@ -190,6 +199,21 @@ def record_outcomes(outcomes: list[tuple[int, int, ChargeResult]], *, now: datet
     return [locked[invoice_id] for invoice_id in ids]
 
 
+def settle_waiting(invoice_id: int, attempt: int, result: ChargeResult, *, now: datetime) -> Invoice | None:
+    """Record the outcome of an attempt that was waiting for the member (3-D Secure), once.
+
+    The member confirmed the payment on the payment page, or the provider's
+    webhook told us how it ended. The conditional UPDATE lets exactly one of
+    them move the invoice back to `charging` for that attempt and record it.
+    """
+    waiting = Invoice.objects.filter(
+        pk=invoice_id, attempts=attempt, status=inv.OPEN, next_attempt_at=None, last_error=AUTHENTICATION
+    )
+    if not waiting.update(status=inv.CHARGING, claimed_at=timezone.now()):
+        return None
+    return record_outcome(invoice_id, attempt, result, now=now)
+
+
 def _record_paid(membership: Membership, invoice: Invoice, result: ChargeResult, *, now: datetime) -> None:
     # No ledger row can exist for this charge yet: we hold the invoice's lock and
     # it is still `charging` at this attempt. The unique provider reference stays
@@ -209,6 +233,7 @@ def _record_paid(membership: Membership, invoice: Invoice, result: ChargeResult,
     invoice.paid_at = now
     invoice.next_attempt_at = None
     invoice.last_error = ""
+    invoice.pending_ref = ""
     paid_until = max(filter(None, (membership.paid_until, invoice.period_end)))
     if membership.state in states.TRANSITIONS["activate"].sources:
         membership.activate(anchor=invoice.period_start, paid_until=invoice.period_end, now=now)
@@ -227,6 +252,16 @@ def _record_paid(membership: Membership, invoice: Invoice, result: ChargeResult,
 def _record_failed(membership: Membership, invoice: Invoice, result: ChargeResult, *, now: datetime) -> None:
     invoice.last_error = result.decline_code
     log.info("invoice %s attempt %s failed: %s", invoice.pk, invoice.attempts, result.decline_code)
+    invoice.pending_ref = ""
+    if result.decline_code == AUTHENTICATION:
+        # The bank wants the member present: dunning pauses (no next attempt) until
+        # they confirm the payment on the payment page; the card is kept.
+        invoice.status = inv.OPEN
+        invoice.next_attempt_at = None
+        invoice.pending_ref = result.provider_ref
+        if invoice.kind == inv.RENEWAL and membership.state == states.ACTIVE:
+            membership.mark_past_due(now=now, reason=result.decline_code)
+        return
     if invoice.kind == inv.FIRST:
         # A card that failed its first charge is let go, so it does not count
         # against the per-card cap for an account that never paid.
@@ -239,7 +274,7 @@ def _record_failed(membership: Membership, invoice: Invoice, result: ChargeResul
     retry_days = settings.OBOLE_DUNNING_RETRY_DAYS
     if membership.state == states.ACTIVE:
         membership.mark_past_due(now=now, reason=result.decline_code)
-    if invoice.attempts <= len(retry_days):
+    if invoice.attempts <= len(retry_days) and result.retryable:
         invoice.status = inv.OPEN
         invoice.next_attempt_at = invoice.period_start + timedelta(days=retry_days[invoice.attempts - 1])
     else:

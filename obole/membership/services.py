@@ -20,7 +20,9 @@ from obole.accounts.models import Account
 from obole.membership import invoices, states, velocity
 from obole.membership.cards import CardError
 from obole.membership.errors import (
+    AuthenticationRequired,
     CardRejected,
+    MembershipError,
     NotAllowed,
     PaymentDeclined,
     PaymentInProgress,
@@ -83,27 +85,41 @@ def pay(account: Account, source: pydantic.BaseModel, *, now: datetime, ip: str 
 def _pay(account: Account, source: pydantic.BaseModel, *, now: datetime) -> Membership:
     provider = get_provider()
     try:
-        attached = provider.attach(source, now=now)
+        attached = provider.attach(source, now=now, account=account)
     except CardError as error:
         raise CardRejected(str(error), field=error.field, reason=f"invalid_{error.field}") from None
     except AttachDeclined as error:
         raise PaymentDeclined(str(error), reason=error.code) from None
-    if attached.card.funding == "prepaid" and settings.OBOLE_PREPAID_CARDS == "deny":
-        raise CardRejected(
-            "Prepaid cards are not accepted; please use a credit or debit card.", reason="prepaid"
-        )
-
-    with transaction.atomic():
-        membership = locked(account.pk)
-        invoice = _adopt_card(membership, attached, now=now)
+    try:
+        if attached.card.funding == "prepaid" and settings.OBOLE_PREPAID_CARDS == "deny":
+            raise CardRejected(
+                "Prepaid cards are not accepted; please use a credit or debit card.", reason="prepaid"
+            )
+        with transaction.atomic():
+            membership = locked(account.pk)
+            invoice = _adopt_card(membership, attached, now=now)
+    except MembershipError:
+        # A refused card is let go at the provider before anything is charged.
+        provider.release(attached.provider_ref)
+        raise
     if invoice is None:
         return membership
     result = invoices.send_charge(invoice)
     invoice = invoices.record_outcome(invoice.pk, invoice.attempts, result, now=now)
     membership.refresh_from_db()
+    if invoice.status == inv.OPEN and invoice.last_error == invoices.AUTHENTICATION:
+        url = payment_page_url(invoice)
+        raise AuthenticationRequired(f"{result.message} Confirm it at {url}", url=url, invoice_id=invoice.pk)
     if invoice.status != inv.PAID:
         raise PaymentDeclined(result.message, reason=result.decline_code)
     return membership
+
+
+def payment_page_url(invoice: Invoice) -> str:
+    """Where the member confirms a payment that waits for them (3-D Secure)."""
+    from django.urls import reverse
+
+    return settings.OBOLE_BASE_URL.rstrip("/") + reverse("membership-confirm", args=[invoice.pk])
 
 
 def _adopt_card(membership: Membership, attached: AttachedMethod, *, now: datetime) -> Invoice | None:
@@ -146,6 +162,7 @@ def _adopt_card(membership: Membership, attached: AttachedMethod, *, now: dateti
         exp_month=card.exp_month,
         exp_year=card.exp_year,
         funding=card.funding,
+        country=card.country,
         created_at=now,
     )
     PaymentMethod.objects.filter(account_id=membership.pk, detached_at=None).exclude(pk=method.pk).update(

@@ -57,3 +57,9 @@ class CardForm(forms.Form):
             attrs={"autocomplete": "cc-csc", "inputmode": "numeric", "placeholder": "123"}
         ),
     )
+
+
+class StripeCardForm(forms.Form):
+    """The Stripe card form: Stripe.js fills in the PaymentMethod id; the card never comes here."""
+
+    payment_method = forms.RegexField(regex=r"^pm_[A-Za-z0-9_]+$", max_length=255, widget=forms.HiddenInput)

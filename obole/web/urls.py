@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from obole.web import profile_views, settings_views, status_views, timeline_views, views
+from obole.web import payment_views, profile_views, settings_views, status_views, timeline_views, views
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -13,6 +13,8 @@ urlpatterns = [
     path("membership", views.membership, name="membership"),
     path("membership/cancel", views.cancel, name="membership-cancel"),
     path("membership/resume", views.resume, name="membership-resume"),
+    path("membership/setup_intent", payment_views.setup_intent, name="membership-setup-intent"),
+    path("membership/confirm/<int:invoice_id>", payment_views.confirm, name="membership-confirm"),
     path("settings", settings_views.index, name="settings"),
     path("settings/profile", settings_views.profile, name="settings-profile"),
     path("settings/password", settings_views.password, name="settings-password"),

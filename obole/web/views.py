@@ -20,13 +20,14 @@ from obole.accounts import confirmation, login_limits
 from obole.accounts.models import Account
 from obole.accounts.services import client_ip, create_account
 from obole.membership import services
-from obole.membership.errors import MembershipError
+from obole.membership.errors import AuthenticationRequired, MembershipError
 from obole.membership.models import Membership
 from obole.membership.permissions import write_refusal
 from obole.membership.providers import get_provider
 from obole.posts.models import Status
 from obole.web.csp import may_redirect_to_apps
-from obole.web.forms import CardForm, SignUpForm
+from obole.web.forms import CardForm, SignUpForm, StripeCardForm
+from obole.web.payment_views import stripe_page_settings, waiting_invoice
 
 
 def landing(request: HttpRequest) -> HttpResponse:
@@ -135,13 +136,16 @@ def resend_confirmation(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("card_number", "cvc")
 @sensitive_variables("form", "source")
 def membership(request: HttpRequest) -> HttpResponse:
-    form = CardForm(request.POST or None)
+    stripe = get_provider().name == "stripe"
+    form = (StripeCardForm if stripe else CardForm)(request.POST or None)
     status = 200
     if request.method == "POST":
         if form.is_valid():
             source = get_provider().attach_schema.model_validate(form.cleaned_data)
             try:
                 services.pay(request.user, source, now=timezone.now(), ip=client_ip(request))
+            except AuthenticationRequired as exc:
+                return redirect(exc.url)
             except MembershipError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
                 status = exc.status
@@ -150,10 +154,10 @@ def membership(request: HttpRequest) -> HttpResponse:
                 return redirect("home")
         else:
             status = 422
-        # Never send the card number or CVC back to the browser.
+        # Never send the card number or CVC back to the browser (nor a used PaymentMethod id).
         form.data = form.data.copy()
-        form.data["card_number"] = ""
-        form.data["cvc"] = ""
+        for name in ("card_number", "cvc", "payment_method"):
+            form.data[name] = ""
     current = Membership.objects.select_related("account", "payment_method").get(pk=request.user.pk)
     context = {
         "membership": current,
@@ -163,6 +167,8 @@ def membership(request: HttpRequest) -> HttpResponse:
         "grace_ends": services.grace_ends(current),
         "email_unconfirmed": settings.OBOLE_EMAIL_CONFIRMATION and request.user.email_confirmed_at is None,
         "section": "membership",  # the settings tab list shows this page as one of the settings
+        "stripe": stripe_page_settings() if stripe else None,
+        "waiting": waiting_invoice(request.user),
     }
     return render(request, "web/membership.html", context, status=status)
 

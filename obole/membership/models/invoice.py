@@ -39,6 +39,9 @@ class Invoice(models.Model):
     # The billing run that holds the claim (empty when none does).
     claimed_by = models.CharField(max_length=32, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
+    # The provider's payment that waits for the member to confirm it (3-D Secure);
+    # while it waits, dunning is paused (next_attempt_at is empty).
+    pending_ref = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
 

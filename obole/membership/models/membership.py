@@ -102,7 +102,7 @@ class Membership(models.Model):
         return {
             "state": self.state,
             "paid_until": self.paid_until.isoformat().replace("+00:00", "Z") if self.paid_until else None,
-            "plan": plan_for(self.account.country).to_dict(),
+            "plan": plan_for((method.country if method else "") or self.account.country).to_dict(),
             "payment_method": method.to_dict() if method else None,
         }
 

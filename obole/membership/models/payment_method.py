@@ -34,6 +34,8 @@ class PaymentMethod(models.Model):
     exp_month = models.PositiveSmallIntegerField()
     exp_year = models.PositiveSmallIntegerField()
     funding = models.CharField(max_length=16)
+    # The issuing country (ISO 3166-1 alpha-2) as the provider reports it; it sets the price.
+    country = models.CharField(max_length=2, blank=True)
     created_at = models.DateTimeField()
     # Set when replaced by another card, or let go after a failed first charge.
     detached_at = models.DateTimeField(null=True, blank=True)

@@ -15,6 +15,10 @@ def _provider(name: str) -> PaymentProvider:
         from obole.membership.providers.sandbox import SandboxProvider
 
         return SandboxProvider()
+    if name == "stripe":
+        from obole.membership.providers.stripe import StripeProvider
+
+        return StripeProvider()
     raise ValueError(f"unknown payment provider {name!r}")
 
 

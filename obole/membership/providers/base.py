@@ -42,6 +42,13 @@ class ChargeResult:
     provider_ref: str
     succeeded: bool
     decline_code: str = ""
+    # Stripe's advice to the merchant (e.g. "do_not_try_again"); empty when none.
+    advice_code: str = ""
+
+    @property
+    def retryable(self) -> bool:
+        """Whether dunning may try this card again later."""
+        return self.decline_code not in NEVER_RETRY and self.advice_code != "do_not_try_again"
 
     @property
     def message(self) -> str:
@@ -69,16 +76,22 @@ class ProviderEvent:
 DISPUTE_CREATED = "charge.dispute.created"
 CHARGE_REFUNDED = "charge.refunded"
 
+# Declines that are never retried: the card is gone or the bank suspects fraud.
+NEVER_RETRY = frozenset(
+    {"lost_card", "stolen_card", "fraudulent", "pickup_card", "restricted_card", "security_violation"}
+)
+
+# What a member is told. A lost, stolen or fraudulent card is told only "declined",
+# as Stripe advises, so that whoever holds it learns nothing from the refusal.
 _DECLINE_REASONS = {
     "generic_decline": "",
     "card_declined": "",
     "insufficient_funds": "insufficient funds",
-    "lost_card": "the card was reported lost",
-    "stolen_card": "the card was reported stolen",
     "expired_card": "the card has expired",
     "incorrect_cvc": "the security code (CVC) is incorrect",
     "processing_error": "an error occurred while processing the card; try again",
     "no_payment_method": "there is no card on file",
+    "authentication_required": "your bank asks you to confirm this payment",
 }
 
 
@@ -92,7 +105,7 @@ class PaymentProvider(Protocol):
     # Validates what a client sends to attach a card with this provider.
     attach_schema: type[pydantic.BaseModel]
 
-    def attach(self, source: pydantic.BaseModel, *, now: datetime) -> AttachedMethod: ...
+    def attach(self, source: pydantic.BaseModel, *, now: datetime, account: Any = None) -> AttachedMethod: ...
 
     def charge(
         self, method_ref: str, amount: int, currency: str, *, idempotency_key: str
@@ -101,3 +114,6 @@ class PaymentProvider(Protocol):
     def refund(self, charge_ref: str, amount: int, *, idempotency_key: str) -> RefundResult: ...
 
     def parse_webhook(self, body: bytes, headers: Mapping[str, str]) -> ProviderEvent: ...
+
+    def release(self, method_ref: str) -> None:
+        """Let go of a card that the rules refused, so it is never charged."""

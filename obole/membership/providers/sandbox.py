@@ -62,6 +62,16 @@ _DECLINED_ON_ATTACH = {
     "4000000000000119": "processing_error",
 }
 _FAILS_ON_CHARGE = {"4000000000000341": "card_declined"}
+# Issuing countries, from Stripe's international test cards; every other card is from the US.
+_COUNTRY = {
+    "4000000760000002": "BR",
+    "4000001240000000": "CA",
+    "4000002500000003": "FR",
+    "4000002760000016": "DE",
+    "4000003920000003": "JP",
+    "4000008260000000": "GB",
+    "4000000360000006": "AU",
+}
 _FUNDING = {
     "5105105105105100": "prepaid",
     "4000056655665556": "debit",
@@ -86,7 +96,7 @@ class SandboxProvider:
     attach_schema = SandboxCard
 
     @sensitive_variables("source", "digits")
-    def attach(self, source: SandboxCard, *, now: datetime) -> AttachedMethod:
+    def attach(self, source: SandboxCard, *, now: datetime, account=None) -> AttachedMethod:
         digits = check_card(source.card_number, source.exp_month, source.exp_year, source.cvc, now)
         if digits in _DECLINED_ON_ATTACH:
             code = _DECLINED_ON_ATTACH[digits]
@@ -101,8 +111,12 @@ class SandboxProvider:
             exp_month=source.exp_month,
             exp_year=exp_year,
             funding=_FUNDING.get(digits, "credit"),
+            country=_COUNTRY.get(digits, "US"),
         )
         return AttachedMethod(provider_ref=ref, card=summary)
+
+    def release(self, method_ref: str) -> None:
+        """Nothing to let go of: a sandbox card is only ever charged through an Obole row."""
 
     def charge(self, method_ref: str, amount: int, currency: str, *, idempotency_key: str) -> ChargeResult:
         existing = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
