@@ -72,6 +72,7 @@ class CardSummary:
     exp_month: int
     exp_year: int
     funding: str  # credit, debit, prepaid or unknown
+    country: str = ""  # the issuing country (ISO 3166 alpha-2), when the provider says
 
 
 def check_card(number: str, exp_month: int, exp_year: int, cvc: str, now: datetime) -> str:

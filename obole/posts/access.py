@@ -6,7 +6,8 @@ Views never fetch a status without `get_status_for_viewer` (one status) or
 - nobody sees the statuses of an account that blocks them, or that they block;
 - public and unlisted statuses are for everyone (logged in or not);
 - private statuses are for the author's followers and the accounts mentioned;
-- direct statuses are for the accounts mentioned.
+- direct statuses are for the accounts mentioned;
+- a status held or removed by moderation (obole.trust) is for nobody else.
 A repost is visible when its original is.
 """
 
@@ -19,6 +20,8 @@ from obole.lib.errors import NotFound
 from obole.posts.models import Mention, Status, Visibility
 
 _OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
+# Not held or removed by moderation, nor a repost of such a status.
+SHOWN = Q(moderation="") & ~Q(reblog_of__moderation__in=("held", "removed"))
 
 
 def blocked_ids(viewer: Account | None) -> set[int]:
@@ -32,7 +35,7 @@ def blocked_ids(viewer: Account | None) -> set[int]:
 def visible_statuses(viewer: Account | None) -> QuerySet[Status]:
     """Statuses `viewer` may see (None: someone logged out)."""
     if viewer is None:
-        return Status.objects.filter(visibility__in=_OPEN)
+        return Status.objects.filter(visibility__in=_OPEN).filter(SHOWN)
     hidden = Block.objects.filter(account=viewer).values("target")
     hiding = Block.objects.filter(target=viewer).values("account")
     followed = Follow.objects.filter(follower=viewer).values("target")
@@ -47,6 +50,7 @@ def visible_statuses(viewer: Account | None) -> QuerySet[Status]:
             )
             & ~Q(account__in=hidden)
             & ~Q(account__in=hiding)
+            & SHOWN
         )
     )
 
@@ -70,6 +74,8 @@ def can_see(viewer: Account | None, status: Status) -> bool:
         return False
     if viewer is not None and status.account_id == viewer.pk:
         return True
+    if status.moderation:
+        return False
     if viewer is not None and status.account_id in blocked_ids(viewer):
         return False
     if status.visibility in _OPEN:

@@ -38,6 +38,7 @@ def shown_notifications(viewer: Account) -> QuerySet[Notification]:
     unblocking brings them back; three NOT IN subqueries on indexed columns, in the page's one query."""
     return (
         Notification.objects.filter(recipient=viewer, from_account__is_active=True)
+        .exclude(status__moderation__in=("held", "removed"))
         .exclude(from_account__in=Block.objects.filter(account=viewer).values("target"))
         .exclude(from_account__in=Block.objects.filter(target=viewer).values("account"))
         .exclude(from_account__in=Mute.objects.filter(account=viewer, notifications=True).values("target"))
