@@ -27,6 +27,8 @@ from obole.lib.env import (
     env_str,
 )
 from obole.lib.money import parse_amount, valid_currency
+from obole.lib.rules import NAMES as RULE_NAMES
+from obole.lib.rules import RuleError, parse_rules
 
 PRODUCTION = env_bool("OBOLE_PRODUCTION", False)
 DEBUG = env_bool("OBOLE_DEBUG", False)
@@ -101,6 +103,7 @@ INSTALLED_APPS = [
     "obole.posts",
     "obole.api",
     "obole.web",
+    "obole.trust",
 ]
 
 MIDDLEWARE = [
@@ -291,6 +294,14 @@ OAUTH2_PROVIDER = {
         "push": "Receive push notifications",
         **{f"read:{thing}": f"Read your {thing}" for thing in _SCOPE_THINGS["read"].split()},
         **{f"write:{thing}": f"Change your {thing}" for thing in _SCOPE_THINGS["write"].split()},
+        # Mastodon's moderation scopes; only staff accounts may use them (obole/trust/admin_api.py).
+        "admin:read": "Read moderation data (staff only)",
+        "admin:write": "Act on reports and accounts (staff only)",
+        **{
+            f"admin:{rw}:{thing}": f"Moderation: {thing}"
+            for rw in ("read", "write")
+            for thing in ("accounts", "reports")
+        },
     },
     # Any app may use the authorization code, password and client credentials
     # grants, and never more scopes than it registered.
@@ -350,7 +361,35 @@ OBOLE_PAYMENT_FAILURES_PER_ACCOUNT = env_int("OBOLE_PAYMENT_FAILURES_PER_ACCOUNT
 OBOLE_PAYMENT_FAILURES_PER_IP = env_int("OBOLE_PAYMENT_FAILURES_PER_IP", 20, minimum=0)
 # Accounts that may be created from one IP address per hour (0 = no limit).
 OBOLE_SIGNUPS_PER_IP = env_int("OBOLE_SIGNUPS_PER_IP", 10, minimum=0)
-OBOLE_PREPAID_CARDS = env_choice("OBOLE_PREPAID_CARDS", "allow", ("allow", "deny"))
+# Prepaid cards: accepted, accepted but sent to the moderation queue, or refused.
+OBOLE_PREPAID_CARDS = env_choice("OBOLE_PREPAID_CARDS", "allow", ("allow", "review", "deny"))
+# --- Trust and safety (obole/trust, docs/trust.md) ---------------------------
+# Per-hour limits counted atomically (0 = no limit): sign-ups per /24 or /64,
+# failed card attempts per network and per card fingerprint.
+OBOLE_SIGNUPS_PER_NETWORK = env_int("OBOLE_SIGNUPS_PER_NETWORK", 30, minimum=0)
+OBOLE_PAYMENT_FAILURES_PER_NETWORK = env_int("OBOLE_PAYMENT_FAILURES_PER_NETWORK", 40, minimum=0)
+OBOLE_PAYMENT_FAILURES_PER_CARD = env_int("OBOLE_PAYMENT_FAILURES_PER_CARD", 5, minimum=0)
+# Sign-ups with an address at a disposable-mail domain; a card issued in
+# another country than the account's.
+OBOLE_DISPOSABLE_EMAIL = env_choice("OBOLE_DISPOSABLE_EMAIL", "deny", ("allow", "review", "deny"))
+OBOLE_CARD_COUNTRY_MISMATCH = env_choice("OBOLE_CARD_COUNTRY_MISMATCH", "review", ("allow", "review", "deny"))
+# Radar-style rules, one per line or separated by ";" (obole/lib/rules.py).
+OBOLE_TRUST_RULES = env_str("OBOLE_TRUST_RULES", "")
+try:
+    _trust_rules = parse_rules(OBOLE_TRUST_RULES, RULE_NAMES)
+except RuleError as _error:
+    raise ConfigError(f"OBOLE_TRUST_RULES: {_error}") from None
+# Reports one account may file per hour.
+OBOLE_REPORTS_PER_HOUR = env_int("OBOLE_REPORTS_PER_HOUR", 20, minimum=0)
+# On a ban, refund the unused part of the paid period through the provider?
+OBOLE_BAN_REFUND = env_choice("OBOLE_BAN_REFUND", "none", ("none", "unused"))
+# Bot score (0-100) at which an account is sent to the queue, throttled, and
+# has its new posts held for review (0 = never).
+OBOLE_BOT_SCORE_QUEUE = env_int("OBOLE_BOT_SCORE_QUEUE", 40, minimum=0, maximum=100)
+OBOLE_BOT_SCORE_THROTTLE = env_int("OBOLE_BOT_SCORE_THROTTLE", 60, minimum=0, maximum=100)
+OBOLE_BOT_SCORE_HOLD = env_int("OBOLE_BOT_SCORE_HOLD", 80, minimum=0, maximum=100)
+# Posts per hour a throttled account may make.
+OBOLE_THROTTLED_POSTS_PER_HOUR = env_int("OBOLE_THROTTLED_POSTS_PER_HOUR", 10, minimum=1)
 OBOLE_SANDBOX_WEBHOOK_SECRET = env_str(
     "OBOLE_SANDBOX_WEBHOOK_SECRET", "" if PRODUCTION else f"whsec_{SECRET_KEY[:32]}"
 )

@@ -51,6 +51,7 @@ def test_attempts_are_counted_with_their_reason_and_without_card_data(newcomer):
 
 def test_one_address_trying_cards_for_many_accounts_is_stopped(db, settings):
     settings.OBOLE_PAYMENT_FAILURES_PER_IP = 6
+    settings.OBOLE_PAYMENT_FAILURES_PER_CARD = 0  # the same test card is declined for all four
     accounts = [make_account(f"tester{i}") for i in range(4)]
     for account in accounts[:3]:
         fail(account, times=2)
@@ -63,6 +64,8 @@ def test_one_address_trying_cards_for_many_accounts_is_stopped(db, settings):
 def test_limits_can_be_switched_off(newcomer, settings):
     settings.OBOLE_PAYMENT_FAILURES_PER_ACCOUNT = 0
     settings.OBOLE_PAYMENT_FAILURES_PER_IP = 0
+    settings.OBOLE_PAYMENT_FAILURES_PER_NETWORK = 0
+    settings.OBOLE_PAYMENT_FAILURES_PER_CARD = 0
     fail(newcomer, times=8)
 
 

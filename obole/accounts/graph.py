@@ -23,6 +23,7 @@ def follow(account: Account, target: Account, now: datetime | None = None) -> No
     from obole.posts.models import Notification
     from obole.posts.notify import notify
     from obole.posts.timelines import store
+    from obole.trust.posting import touched
 
     now = now or timezone.now()
     require_write(account, now)
@@ -39,6 +40,7 @@ def follow(account: Account, target: Account, now: datetime | None = None) -> No
             Account.objects.filter(pk=target.pk).update(followers_count=F("followers_count") + 1)
             store().merge_author(account.pk, target.pk)
             notify(target.pk, account, Notification.Type.FOLLOW, None, now)
+            touched(account.pk, now)  # follow bursts are a bot signal (obole.trust)
     except IntegrityError:
         return  # a concurrent request made the same follow
 

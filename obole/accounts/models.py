@@ -35,6 +35,8 @@ class Account(AbstractUser):
     country = models.CharField(max_length=2, blank=True)
     # Where the sign-up came from, for the per-address sign-up limit.
     signup_ip = models.GenericIPAddressField(null=True, blank=True)
+    # Suspended by staff (obole.trust.moderation): read-only, whatever the membership says.
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     # The public profile. The bio is plain text; HTML is made when it is shown.
     display_name = models.CharField(max_length=DISPLAY_NAME_MAX_LENGTH, blank=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -14,6 +12,7 @@ from django.utils import timezone
 from obole.accounts.models import Account
 from obole.accounts.validators import validate_username
 from obole.lib.addresses import client_address_from_meta
+from obole.trust import screening
 
 
 def client_ip(request: HttpRequest) -> str | None:
@@ -30,19 +29,9 @@ def create_account(username: str, password: str, email: str = "", *, ip: str | N
 
     Raises ValidationError with a dict of field -> messages a person can act on,
     each with its code ("taken", "reserved", "password_too_short"...) for the API;
-    past the per-address sign-up limit, a form-wide error with code "throttled".
+    past the per-address or per-network sign-up limit, a form-wide error with code "throttled";
+    a disposable e-mail address (if refused), an "email" error with code "disposable".
     """
-    limit = settings.OBOLE_SIGNUPS_PER_IP
-    if ip and limit:
-        recent = Account.objects.filter(signup_ip=ip, date_joined__gt=timezone.now() - timedelta(hours=1))
-        if recent.count() >= limit:
-            raise ValidationError(
-                {"__all__": ValidationError(
-                    "Too many accounts were created from your network in the last hour. "
-                    "Please try again later.",
-                    code="throttled",
-                )}
-            )  # fmt: skip
     try:
         validate_username(username)
     except ValidationError as exc:
@@ -55,10 +44,21 @@ def create_account(username: str, password: str, email: str = "", *, ip: str | N
     except ValidationError as exc:
         raise ValidationError({"password": exc.error_list}) from None
     account.set_password(password)
+    # Per-address and per-network limits, disposable e-mail, rules: taken atomically
+    # (obole.trust.screening), given back if the account is not made after all.
+    verdict = screening.admit_signup(ip=ip, email=email, country=account.country, now=timezone.now())
     try:
         with transaction.atomic():
             account.save(force_insert=True)  # with its membership (Account.save)
     except IntegrityError:
+        verdict.release()
         # Lost a race with another sign-up for the same name.
         raise ValidationError({"username": _taken()}) from None
+    except BaseException:
+        verdict.release()
+        raise
+    if verdict.review:
+        from obole.trust.moderation import flag
+
+        flag(account, "; ".join(verdict.review), now=timezone.now())
     return account

@@ -82,7 +82,7 @@ class CardSummary:
     exp_month: int
     exp_year: int
     funding: str  # credit, debit, prepaid or unknown
-    country: str = ""  # the issuing country, when the provider knows it
+    country: str = ""  # the issuing country (ISO 3166 alpha-2), when the provider says
 
 
 @sensitive_variables("number", "cvc", "digits")

@@ -21,6 +21,8 @@ def write_refusal(account: Account, now: datetime | None = None) -> str | None:
     """Why `account` may not write right now, in the member's terms; None if it may."""
     if not account.is_active:
         return "This account is disabled."
+    if account.suspended_at is not None:
+        return "This account is suspended by the moderators and is read-only."
     if settings.OBOLE_EMAIL_CONFIRMATION and account.email_confirmed_at is None:
         return "Confirm your email address to start posting."
     membership = account.membership

@@ -71,18 +71,23 @@ def pay(account: Account, source: pydantic.BaseModel, *, now: datetime, ip: str 
     """
     if account.membership.state == states.BANNED:
         raise NotAllowed("This account is banned and cannot pay for a membership.")
-    velocity.check(account, ip, now)
+    gate = velocity.check(account, ip, now, source)
     try:
-        membership = _pay(account, source, now=now)
+        membership = _pay(account, source, now=now, gate=gate)
     except (CardRejected, PaymentDeclined) as error:
         velocity.record(account, ip, succeeded=False, reason=error.reason, now=now)
         raise
-    velocity.record(account, ip, succeeded=True, reason="", now=now)
+    except BaseException:
+        gate.release()  # not a failed card attempt: give its place under the limits back
+        raise
+    velocity.record(account, ip, succeeded=True, reason="", now=now, gate=gate)
     return membership
 
 
 @sensitive_variables("source")
-def _pay(account: Account, source: pydantic.BaseModel, *, now: datetime) -> Membership:
+def _pay(
+    account: Account, source: pydantic.BaseModel, *, now: datetime, gate: velocity.PaymentGate
+) -> Membership:
     provider = get_provider()
     try:
         attached = provider.attach(source, now=now, account=account)
@@ -91,10 +96,10 @@ def _pay(account: Account, source: pydantic.BaseModel, *, now: datetime) -> Memb
     except AttachDeclined as error:
         raise PaymentDeclined(str(error), reason=error.code) from None
     try:
-        if attached.card.funding == "prepaid" and settings.OBOLE_PREPAID_CARDS == "deny":
-            raise CardRejected(
-                "Prepaid cards are not accepted; please use a credit or debit card.", reason="prepaid"
-            )
+        try:
+            gate.screen(attached.card)  # prepaid policy, card country, rules (obole.trust.screening)
+        except velocity.PaymentRefused as refused:
+            raise velocity.as_error(refused) from None
         with transaction.atomic():
             membership = locked(account.pk)
             invoice = _adopt_card(membership, attached, now=now)

@@ -2,37 +2,58 @@
 
 A paywall attracts card testing: someone with a list of stolen numbers uses
 the payment form to learn which ones work. Failed attempts are counted per
-account and per IP address over the last hour, and past the limit the form
-answers 429 until the hour has passed. Every attempt is kept (without any
-card data) so operators and researchers can count bot pressure.
+account, per address, per network (/24, /64) and per card fingerprint over
+the hour, and past a limit the form answers 429 until the hour has passed.
+
+The counting is atomic (obole.trust.counters): each attempt takes a slot
+under every limit *before* the provider is asked, keeps it if it fails and
+gives it back if it succeeds, so attempts racing each other cannot get more
+than the limit through. Every attempt is also kept as a PaymentAttempt row
+(without any card data) so operators and researchers can count bot pressure.
+The checks themselves live in obole.trust.screening.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.conf import settings
+import pydantic
 
 from obole.accounts.models import Account
-from obole.membership.errors import TooManyAttempts
+from obole.membership.errors import CardRejected, MembershipError, TooManyAttempts
 from obole.membership.models import PaymentAttempt
-
-WINDOW = timedelta(hours=1)
-
-
-def check(account: Account, ip: str | None, now: datetime) -> None:
-    failures = PaymentAttempt.objects.filter(succeeded=False, at__gt=now - WINDOW)
-    limits = [(failures.filter(account=account), settings.OBOLE_PAYMENT_FAILURES_PER_ACCOUNT)]
-    if ip:
-        limits.append((failures.filter(ip=ip), settings.OBOLE_PAYMENT_FAILURES_PER_IP))
-    for recent, limit in limits:
-        if limit and recent.count() >= limit:
-            oldest = recent.order_by("at").values_list("at", flat=True)[recent.count() - limit]
-            minutes = max(1, int((oldest + WINDOW - now).total_seconds() // 60) + 1)
-            raise TooManyAttempts(
-                f"Too many failed payment attempts. Please wait {minutes} minutes and try again."
-            )
+from obole.trust.screening import PaymentGate, PaymentRefused, admit_payment
 
 
-def record(account: Account, ip: str | None, *, succeeded: bool, reason: str, now: datetime) -> None:
+def as_error(refused: PaymentRefused) -> MembershipError:
+    if refused.status == 429:
+        return TooManyAttempts(str(refused), reason=refused.reason)
+    return CardRejected(str(refused), field="card_number", reason=refused.reason)
+
+
+def check(
+    account: Account, ip: str | None, now: datetime, source: pydantic.BaseModel | None = None
+) -> PaymentGate:
+    """Take this attempt's place under the limits, or raise TooManyAttempts."""
+    try:
+        return admit_payment(account, ip, now, card_number=getattr(source, "card_number", None))
+    except PaymentRefused as refused:
+        raise as_error(refused) from None
+
+
+def record(
+    account: Account,
+    ip: str | None,
+    *,
+    succeeded: bool,
+    reason: str,
+    now: datetime,
+    gate: PaymentGate | None = None,
+) -> None:
     PaymentAttempt.objects.create(account=account, ip=ip, succeeded=succeeded, reason=reason[:64], at=now)
+    if gate is not None and succeeded:
+        gate.succeeded()
+        if gate.review:
+            from obole.trust.moderation import flag
+
+            flag(account, "; ".join(gate.review), now=now)

@@ -7,7 +7,8 @@ Views never fetch a status without `get_status_for_viewer` (one status) or
   nor reposts of its statuses, nor replies to it (whoever wrote them);
 - public and unlisted statuses are for everyone (logged in or not);
 - private statuses are for the author's followers and the accounts mentioned;
-- direct statuses are for the accounts mentioned.
+- direct statuses are for the accounts mentioned;
+- a status held or removed by moderation (obole.trust) is for nobody else.
 A repost is visible when its original is.
 """
 
@@ -21,6 +22,8 @@ from obole.lib.snowflake import parse_id
 from obole.posts.models import Mention, Status, Visibility
 
 _OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
+# Not held or removed by moderation, nor a repost of such a status.
+SHOWN = Q(moderation="") & ~Q(reblog_of__moderation__in=("held", "removed"))
 
 
 def blocked_ids(viewer: Account | None) -> set[int]:
@@ -48,7 +51,7 @@ def not_blocked(viewer: Account) -> Q:
 def visible_statuses(viewer: Account | None) -> QuerySet[Status]:
     """Statuses `viewer` may see (None: someone logged out)."""
     if viewer is None:
-        return Status.objects.filter(visibility__in=_OPEN)
+        return Status.objects.filter(visibility__in=_OPEN).filter(SHOWN)
     followed = Follow.objects.filter(follower=viewer).values("target")
     mentioned = Mention.objects.filter(account=viewer).values("status")
     return Status.objects.filter(
@@ -60,6 +63,7 @@ def visible_statuses(viewer: Account | None) -> QuerySet[Status]:
                 | Q(id__in=mentioned)
             )
             & not_blocked(viewer)
+            & SHOWN
         )
     )
 
@@ -83,6 +87,8 @@ def can_see(viewer: Account | None, status: Status) -> bool:
         return False
     if viewer is not None and status.account_id == viewer.pk:
         return True
+    if status.moderation:
+        return False
     if viewer is not None and {status.account_id, status.in_reply_to_account_id} & blocked_ids(viewer):
         return False
     if status.visibility in _OPEN:

@@ -40,6 +40,7 @@ def shown_notifications(viewer: Account) -> QuerySet[Notification]:
     hiding = Block.objects.filter(target=viewer).values("account")
     return (
         Notification.objects.filter(recipient=viewer, from_account__is_active=True)
+        .exclude(status__moderation__in=("held", "removed"))
         .exclude(from_account__in=hidden)
         .exclude(from_account__in=hiding)
         .exclude(from_account__in=Mute.objects.filter(account=viewer, notifications=True).values("target"))

@@ -18,7 +18,7 @@ def public_statuses(viewer: Account | None) -> QuerySet[Status]:
     """Public statuses (no reposts) of active accounts, minus those the viewer blocks, mutes or is
     blocked by."""
     statuses = Status.objects.filter(
-        visibility=Visibility.PUBLIC, reblog_of__isnull=True, account__is_active=True
+        visibility=Visibility.PUBLIC, reblog_of__isnull=True, account__is_active=True, moderation=""
     ).select_related("account")
     if viewer is not None:
         # Subqueries, not id lists: the page stays one query however many accounts are hidden.

@@ -33,6 +33,7 @@ from obole.posts.models import (
 )
 from obole.posts.notify import notify, withdraw
 from obole.posts.timelines import store
+from obole.trust import posting as trust_posting
 
 IDEMPOTENCY_WINDOW = timedelta(hours=1)
 # Mastodon counts every link as 23 characters, whatever its length.
@@ -76,6 +77,7 @@ def post_status(
         raise UserError("visibility must be one of public, unlisted, private, direct")
     if language and not LANGUAGE.fullmatch(language):
         raise UserError("language must be an ISO 639 code such as en")
+    held = trust_posting.before_post(account, now)  # 429 when throttled; held posts await review
     parent = None
     if in_reply_to_id not in (None, ""):
         parent = get_status_for_viewer(account, in_reply_to_id)
@@ -107,6 +109,7 @@ def post_status(
             mentions=[{"id": str(m.pk), "username": m.username} for m in mentioned],
             tags=parsed.tags,
             created_at=now,
+            moderation="held" if held else "",
         )
         Mention.objects.bulk_create([Mention(status=status, account=m) for m in mentioned])
         _tag(status, parsed.tags)
@@ -128,9 +131,11 @@ def post_status(
                 [IdempotencyKey(account=account, key=idempotency_key, status=status, created_at=now)],
                 ignore_conflicts=True,
             )
-        store().add(status)
-        for target in mentioned:
-            notify(target.pk, account, Notification.Type.MENTION, status, now)
+        if not held:  # a held post reaches no timeline and notifies nobody until released
+            store().add(status)
+            for target in mentioned:
+                notify(target.pk, account, Notification.Type.MENTION, status, now)
+        trust_posting.touched(account.pk, now)
     return status
 
 

@@ -62,21 +62,23 @@ _DECLINED_ON_ATTACH = {
     "4000000000000119": "processing_error",
 }
 _FAILS_ON_CHARGE = {"4000000000000341": "card_declined"}
-# Issuing countries, from Stripe's international test cards; every other card is from the US.
-_COUNTRY = {
-    "4000000760000002": "BR",
-    "4000001240000000": "CA",
-    "4000002500000003": "FR",
-    "4000002760000016": "DE",
-    "4000003920000003": "JP",
-    "4000008260000000": "GB",
-    "4000000360000006": "AU",
-}
 _FUNDING = {
     "5105105105105100": "prepaid",
     "4000056655665556": "debit",
     "5200828282828210": "debit",
 }
+# Stripe's international test cards carry the issuing country's ISO 3166 numeric
+# code after "400000" (4000000760000002 is Brazilian); other test cards are American.
+_COUNTRIES = {
+    "036": "AU", "076": "BR", "124": "CA", "156": "CN", "250": "FR", "276": "DE", "356": "IN",
+    "392": "JP", "484": "MX", "566": "NG", "643": "RU", "826": "GB", "840": "US",
+}  # fmt: skip
+
+
+def _country_of(digits: str) -> str:
+    if digits.startswith("400000") and digits[6:9] in _COUNTRIES:
+        return _COUNTRIES[digits[6:9]]
+    return "US"
 
 
 class SandboxCard(pydantic.BaseModel):
@@ -111,7 +113,7 @@ class SandboxProvider:
             exp_month=source.exp_month,
             exp_year=exp_year,
             funding=_FUNDING.get(digits, "credit"),
-            country=_COUNTRY.get(digits, "US"),
+            country=_country_of(digits),
         )
         return AttachedMethod(provider_ref=ref, card=summary)
 

@@ -48,6 +48,9 @@ class Status(models.Model):
     replies_count = models.PositiveIntegerField(default=0)
     reblogs_count = models.PositiveIntegerField(default=0)
     favourites_count = models.PositiveIntegerField(default=0)
+    # Moderation (obole.trust): "" is shown as usual; "held" (awaiting review) and
+    # "removed" are seen by nobody but the author (obole.posts.access).
+    moderation = models.CharField(max_length=8, blank=True, default="")
 
     class Meta:
         indexes = [

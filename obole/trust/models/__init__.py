@@ -1,0 +1,6 @@
+from obole.trust.models.audit import AppendOnlyError, AuditEntry
+from obole.trust.models.counter import Counter, RuleHit
+from obole.trust.models.report import Report
+from obole.trust.models.standing import Standing
+
+__all__ = ["AppendOnlyError", "AuditEntry", "Counter", "Report", "RuleHit", "Standing"]
