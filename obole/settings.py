@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "obole.posts",
     "obole.api",
     "obole.web",
+    "obole.economics",
 ]
 
 MIDDLEWARE = [
