@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "obole.api",
     "obole.web",
     "obole.trust",
+    "obole.economics",
 ]
 
 MIDDLEWARE = [
