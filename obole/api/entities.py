@@ -16,6 +16,7 @@ from django.db.models import QuerySet, Value
 from django.templatetags.static import static
 
 from obole.accounts.models import Account, Block, Follow, Mute
+from obole.media.entities import attachment
 from obole.posts.models import Bookmark, Favourite, Notification, Status, Tag
 from obole.posts.text import plain_to_html
 
@@ -148,7 +149,7 @@ def _status(
         "visibility": row.visibility,
         "sensitive": row.sensitive,
         "spoiler_text": row.spoiler_text,
-        "media_attachments": [],
+        "media_attachments": [attachment(item) for item in row.media],
         "application": None,
         "mentions": [
             {

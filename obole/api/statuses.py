@@ -89,8 +89,6 @@ def _idempotency_key(request: HttpRequest) -> str | None:
 @endpoint(("POST",), scope="write:statuses", write=True, limit="statuses")
 def _create(request: HttpRequest) -> JsonResponse:
     body = NewStatus.model_validate(_form_fields(request.data))
-    if body.media_ids:
-        raise ApiError(422, "media is not supported yet")
     if body.poll:
         raise ApiError(422, "polls are not supported yet")
     if body.scheduled_at:
@@ -106,6 +104,7 @@ def _create(request: HttpRequest) -> JsonResponse:
             sensitive=body.sensitive,
             language=body.language,
             idempotency_key=_idempotency_key(request),
+            media_ids=body.media_ids,
         )
     except NotFound:
         # Only the status replied to is looked up; Mastodon names it.

@@ -3,6 +3,7 @@ from django.urls import path, re_path
 from obole.api import (
     accounts,
     instance,
+    media,
     membership,
     notifications,
     oauth,
@@ -63,6 +64,12 @@ urlpatterns += [
     path("api/v1/statuses/<str:status_id>/reblogged_by", statuses.reblogged_by),
     path("api/v1/bookmarks", statuses.bookmarks),
     path("api/v1/favourites", statuses.favourites),
+]
+
+# Media attachments (obole/api/media.py).
+urlpatterns += [
+    re_path(r"^api/v[12]/media$", media.upload),
+    path("api/v1/media/<str:media_id>", media.detail),
 ]
 
 # Timelines, notifications, search and hashtags (timelines.py, notifications.py, search.py).

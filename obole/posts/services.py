@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from obole.accounts.models import Account
 from obole.lib.errors import Forbidden, NotFound, UserError
+from obole.media import services as media_services
 from obole.membership.permissions import require_write
 from obole.posts import text as post_text
 from obole.posts.access import blocked_ids, get_status_for_viewer
@@ -56,9 +57,11 @@ def post_status(
     sensitive: bool | None = None,
     language: str | None = None,
     idempotency_key: str | None = None,
+    media_ids: list | None = None,
     now: datetime | None = None,
 ) -> Status:
-    """Post a status (or reply). A repeated Idempotency-Key within an hour returns the first status."""
+    """Post a status (or reply), with up to 4 of the author's uploads (`media_ids`).
+    A repeated Idempotency-Key within an hour returns the first status."""
     now = now or timezone.now()
     require_write(account, now)
     if idempotency_key:
@@ -66,7 +69,8 @@ def post_status(
         if earlier is not None:
             return earlier
     text = (text or "").strip()
-    if not text:
+    media = media_services.claim(account, media_ids) if media_ids else []
+    if not text and not media:
         raise UserError("Validation failed: Text can't be blank")
     limit = settings.OBOLE_MAX_STATUS_CHARS
     if text_length(text) + len(spoiler_text) > limit:
@@ -110,6 +114,9 @@ def post_status(
         )
         Mention.objects.bulk_create([Mention(status=status, account=m) for m in mentioned])
         _tag(status, parsed.tags)
+        if media:
+            media_services.attach(status, media)
+            status.save(update_fields=["media"])
         Account.objects.filter(pk=account.pk).update(
             statuses_count=F("statuses_count") + 1, last_status_at=now
         )
