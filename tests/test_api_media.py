@@ -278,3 +278,18 @@ def test_timelines_with_pictures_ask_no_more_queries(member, api_as, django_asse
     with django_assert_max_num_queries(6):
         page = api.get("/api/v1/timelines/home").json()
     assert [len(item["media_attachments"]) for item in page] == [1, 1, 1]
+
+
+def test_deleting_an_account_deletes_its_pictures_and_their_files(
+    member, api_as, django_capture_on_commit_callbacks
+):
+    from obole.accounts.deletion import delete_account
+
+    api = api_as(member)
+    attached = upload(api, pictures.png()).json()["id"]
+    api.post("/api/v1/statuses", {"status": "bye", "media_ids": [attached]})
+    loose = MediaAttachment.objects.get(pk=upload(api, pictures.png()).json()["id"])
+    with django_capture_on_commit_callbacks(execute=True):
+        delete_account(member, timezone.now())
+    assert not MediaAttachment.objects.exists()
+    assert not default_storage.exists(loose.file) and not default_storage.exists(loose.preview)

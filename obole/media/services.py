@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -176,6 +177,13 @@ def remove_unattached(now: datetime | None = None) -> int:
                 default_storage.delete(name)
             removed += 1
     return removed
+
+
+def remove_all(account: Account) -> None:
+    """Inside the transaction that deletes an account: its uploads go, their files after the commit."""
+    names = [name for pair in account.media_attachments.values_list("file", "preview") for name in pair]
+    account.media_attachments.all().delete()
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
 
 
 def _description(value: str | None) -> str:
