@@ -295,9 +295,9 @@ def test_several_statuses_are_at_most_forty(member, api_as):
 def test_statuses_answer_405_to_other_methods(member, api_as):
     status = post(member)
     api = api_as(member)
-    response = api.client.put(url(status), "{}", content_type="application/json", headers=api.headers)
+    response = api.client.patch(url(status), "{}", content_type="application/json", headers=api.headers)
     assert_error(response, 405)
-    assert response["Allow"] == "GET, DELETE"
+    assert response["Allow"] == "GET, PUT, DELETE"
     assert_error(api.client.delete(STATUSES, headers=api.headers), 405)
     assert_error(api.get(url(status, "favourite")), 405)
 

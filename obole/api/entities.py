@@ -143,7 +143,7 @@ def _status(
         "uri": f"{base}/users/{username}/statuses/{row.pk}",
         "url": f"{base}/@{username}/{row.pk}",
         "created_at": iso(row.created_at),
-        "edited_at": None,
+        "edited_at": iso(row.edited_at),
         "account": cache[row.account_id],
         "content": row.content,
         "visibility": row.visibility,

@@ -23,6 +23,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from obole.accounts.models import Account, Block
+from obole.api import edits
 from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpoint, error
 from obole.api.entities import accounts, status, statuses
 from obole.api.pagination import page_of, paged_response, paginate
@@ -174,7 +175,9 @@ def detail(request: HttpRequest, status_id: str) -> JsonResponse:
         return _show(request, status_id)
     if request.method == "DELETE":
         return _delete(request, status_id)
-    return _not_allowed("GET", "DELETE")
+    if request.method == "PUT":
+        return edits.update(request, status_id)  # obole/api/edits.py
+    return _not_allowed("GET", "PUT", "DELETE")
 
 
 def _not_allowed(*methods: str) -> JsonResponse:

@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from obole.api import (
     accounts,
+    edits,
     instance,
     media,
     membership,
@@ -50,6 +51,7 @@ urlpatterns += [
     path("api/v1/statuses/<str:status_id>", statuses.detail),
     path("api/v1/statuses/<str:status_id>/context", statuses.context),
     path("api/v1/statuses/<str:status_id>/source", statuses.source),
+    path("api/v1/statuses/<str:status_id>/history", edits.history),
     path("api/v1/statuses/<str:status_id>/favourite", statuses.favourite),
     path("api/v1/statuses/<str:status_id>/unfavourite", statuses.unfavourite),
     path("api/v1/statuses/<str:status_id>/reblog", statuses.reblog),

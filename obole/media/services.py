@@ -129,11 +129,12 @@ def claim(account: Account, media_ids: list, *, status_id: int | None = None) ->
 
 
 def attach(status, rows: list[MediaAttachment]) -> None:
-    """Inside the post's transaction: attach `rows` to `status` in order and detach any others.
+    """Inside the post's transaction: attach `rows` to `status` in order and snapshot them on it.
 
     The conditional UPDATE makes two posts racing for one upload safe: the
-    second finds it taken and its transaction is rolled back."""
-    MediaAttachment.objects.filter(status=status).exclude(pk__in=[row.pk for row in rows]).update(status=None)
+    second finds it taken and its transaction is rolled back. A picture an
+    edit leaves out stays attached to the status (its history still shows
+    it); it goes when the status does."""
     for position, row in enumerate(rows):
         free = Q(status__isnull=True) | Q(status=status)
         taken = MediaAttachment.objects.filter(free, pk=row.pk, account_id=status.account_id)
@@ -142,6 +143,20 @@ def attach(status, rows: list[MediaAttachment]) -> None:
         row.status = status
         row.position = position
     status.media = [snapshot(row) for row in rows]
+
+
+def describe(rows: list[MediaAttachment], attributes: list) -> None:
+    """An edit's `media_attributes`: new alt text or focal point for some of the post's pictures."""
+    by_id = {str(row.pk): row for row in rows}
+    for item in attributes:
+        if not isinstance(item, dict) or str(item.get("id")) not in by_id:
+            raise UserError("media_attributes must name pictures of this post by id.")
+        row = by_id[str(item["id"])]
+        if "description" in item:
+            row.description = _description(item["description"])
+        if "focus" in item:
+            row.focus_x, row.focus_y = parse_focus(item["focus"])
+        row.save(update_fields=["description", "focus_x", "focus_y"])
 
 
 def snapshot(row: MediaAttachment) -> dict:
