@@ -29,6 +29,7 @@ from obole.lib.env import (
 from obole.lib.money import parse_amount, valid_currency
 from obole.lib.rules import NAMES as RULE_NAMES
 from obole.lib.rules import RuleError, parse_rules
+from obole.lib.storage import media_storage
 
 PRODUCTION = env_bool("OBOLE_PRODUCTION", False)
 DEBUG = env_bool("OBOLE_DEBUG", False)
@@ -101,6 +102,7 @@ INSTALLED_APPS = [
     "obole.accounts",
     "obole.membership",
     "obole.posts",
+    "obole.media",
     "obole.api",
     "obole.web",
     "obole.trust",
@@ -435,6 +437,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# --- Media (obole.media) ------------------------------------------------------
+# Uploaded pictures: under the data directory, served by Obole, or in an
+# S3-compatible bucket when OBOLE_MEDIA_S3_BUCKET is set (obole.lib.storage).
+STORAGES["default"] = media_storage(DATA_DIR)
+OBOLE_MEDIA_MAX_BYTES = env_int("OBOLE_MEDIA_MAX_BYTES", 16 * 1024 * 1024, minimum=1024)
+# Pictures with more pixels are refused before they are decoded (decompression bombs).
+OBOLE_MEDIA_MAX_PIXELS = env_int("OBOLE_MEDIA_MAX_PIXELS", 33_177_600, minimum=10_000, maximum=200_000_000)
+
 # Collected at `obole serve`; tests and DEBUG read straight from the apps.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG

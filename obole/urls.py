@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from obole.api import oauth
+from obole.media import views as media_views
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -9,6 +10,7 @@ urlpatterns = [
     path("oauth/authorize", oauth.AuthorizeView.as_view(), name="oauth-authorize"),
     path("oauth/token", oauth.token, name="oauth-token"),
     path("oauth/revoke", oauth.revoke, name="oauth-revoke"),
+    path("media/<path:name>", media_views.serve, name="media"),
     path("", include("obole.api.urls")),
     path("", include("obole.web.urls")),
 ]

@@ -38,7 +38,7 @@ def test_the_v1_instance_is_a_mastodon_v1_instance(member, path):
     assert body["urls"]["streaming_api"] == "ws://testserver"
     assert body["configuration"]["statuses"] == {
         "max_characters": 500,
-        "max_media_attachments": 0,
+        "max_media_attachments": 4,
         "characters_reserved_per_url": 23,
     }
     assert body["registrations"] is True and body["approval_required"] is False
@@ -57,7 +57,9 @@ def test_the_v2_instance_is_a_mastodon_instance(member, path):
     assert body["contact"] == {"email": "admin@obole.example", "account": None}
     assert body["registrations"]["enabled"] is True and body["registrations"]["approval_required"] is False
     assert body["configuration"]["statuses"]["max_characters"] == 500
-    assert body["configuration"]["media_attachments"]["supported_mime_types"] == []
+    media = body["configuration"]["media_attachments"]
+    assert media["supported_mime_types"] == ["image/gif", "image/jpeg", "image/png", "image/webp"]
+    assert media["image_size_limit"] == 16 * 1024 * 1024 and media["video_size_limit"] == 0
     assert body["configuration"]["polls"]["max_options"] == 0
     assert body["configuration"]["accounts"]["max_featured_tags"] == 0
     assert body["configuration"]["accounts"]["max_note_length"] == 500

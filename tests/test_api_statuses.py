@@ -126,7 +126,7 @@ def test_posting_needs_a_token_with_the_write_scope(member, api_as):
         ({"status": "hi", "spoiler_text": "s" * 501}, 422, ["spoiler_text"]),
         ({"status": "hi", "language": "english"}, 422, ["language"]),
         ({"status": "hi", "language": "en-abcdefgh"}, 422, ["language"]),
-        ({"status": "hi", "media_ids": ["1"]}, 422, ["media is not supported yet"]),
+        ({"status": "hi", "media_ids": ["1"]}, 422, ["Media 1 was not found among your uploads"]),
         ({"status": "hi", "media_ids": "1"}, 422, ["media_ids"]),
         ({"status": "hi", "poll": {"options": ["a", "b"], "expires_in": 300}}, 422, ["poll"]),
         ({"status": "hi", "scheduled_at": "2099-01-01T00:00:00Z"}, 422, ["scheduled"]),
@@ -145,10 +145,10 @@ def test_a_long_link_counts_as_23_characters(member, api_as):
     assert api_as(member).post(STATUSES, {"status": text}).status_code == 200
 
 
-def test_form_posts_with_media_or_a_poll_are_refused(member, api_as):
+def test_form_posts_with_unknown_media_or_a_poll_are_refused(member, api_as):
     api = api_as(member)
     media = api.post(STATUSES, {"status": "hi", "media_ids[]": "7"}, json=False)
-    assert_error(media, 422, "media is not supported yet")
+    assert_error(media, 422, "Media 7 was not found among your uploads")
     poll = api.post(STATUSES, {"status": "hi", "poll[options][]": "a", "poll[expires_in]": "60"}, json=False)
     assert_error(poll, 422, "poll")
     assert not Status.objects.exists()
@@ -295,9 +295,9 @@ def test_several_statuses_are_at_most_forty(member, api_as):
 def test_statuses_answer_405_to_other_methods(member, api_as):
     status = post(member)
     api = api_as(member)
-    response = api.client.put(url(status), "{}", content_type="application/json", headers=api.headers)
+    response = api.client.patch(url(status), "{}", content_type="application/json", headers=api.headers)
     assert_error(response, 405)
-    assert response["Allow"] == "GET, DELETE"
+    assert response["Allow"] == "GET, PUT, DELETE"
     assert_error(api.client.delete(STATUSES, headers=api.headers), 405)
     assert_error(api.get(url(status, "favourite")), 405)
 

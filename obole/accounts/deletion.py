@@ -10,7 +10,8 @@ the tax office), so the Account row itself cannot go. Instead
    cards stay blocklisted; the card is let go so it may pay for another account;
 2. every status of the account is deleted, with the reposts others made of
    them, and taken out of every home timeline; the reply and repost counters
-   of other people's posts are corrected;
+   of other people's posts are corrected; its pictures are deleted, their
+   files once the transaction commits;
 3. its likes and bookmarks are deleted (like counters corrected), its follows
    both ways (follower and following counters corrected), its blocks and
    mutes, and the notifications it received or caused;
@@ -33,6 +34,7 @@ from django.db.models.functions import Greatest
 from oauth2_provider.models import AccessToken, Grant, IDToken, RefreshToken
 
 from obole.accounts.models import Account, Block, Follow, Mute
+from obole.media import services as media_services
 from obole.membership import services as membership_services
 from obole.membership.models import Membership
 from obole.posts.models import Bookmark, Favourite, Notification, Status
@@ -44,6 +46,7 @@ def delete_account(account: Account, now: datetime) -> None:
         if Membership.objects.filter(pk=account.pk).exists():  # staff made with createsuperuser have none
             membership_services.end_now(account, now=now)
         _delete_statuses(account)
+        media_services.remove_all(account)
         _delete_interactions(account)
         _delete_graph(account)
         Notification.objects.filter(Q(recipient=account) | Q(from_account=account)).delete()

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pydantic
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
@@ -48,6 +49,8 @@ def error(status: int, message: str) -> JsonResponse:
 
 def _read_body(request: HttpRequest) -> dict:
     length = request.META.get("CONTENT_LENGTH") or "0"
+    if request.method == "POST" and request.content_type == "multipart/form-data":
+        return _upload_form(request, length)
     try:
         body = request.body
     except RequestDataTooBig:
@@ -100,6 +103,28 @@ def _unstorable(data: dict) -> str | None:
     except RecursionError:
         return "The request body is nested too deeply."
     return found[0].upper() + found[1:] + "." if found else None
+
+
+def _upload_form(request: HttpRequest, length: str) -> dict:
+    """A multipart POST may carry a file (media uploads): its fields are parsed without holding
+    the body in memory, files go to `request.FILES`, and only the file may be large."""
+    try:
+        too_big = int(length) > settings.OBOLE_MEDIA_MAX_BYTES + settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    except ValueError:
+        raise ApiError(400, "Content-Length is not a number.") from None
+    if too_big:
+        raise ApiError(413, f"The request body is too large: files of at most "
+                       f"{settings.OBOLE_MEDIA_MAX_BYTES:,} bytes are accepted.")  # fmt: skip
+    try:
+        fields = {**_fields(request.GET), **_fields(request.POST)}
+    except RequestDataTooBig:
+        raise ApiError(413, "The request body is too large.") from None
+    except MultiPartParserError:
+        raise ApiError(400, "The request body is not a valid form.") from None
+    found = _unstorable(fields)
+    if found:
+        raise ApiError(400, found)
+    return fields
 
 
 def _fields(query: QueryDict) -> dict:

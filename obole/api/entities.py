@@ -16,6 +16,7 @@ from django.db.models import QuerySet, Value
 from django.templatetags.static import static
 
 from obole.accounts.models import Account, Block, Follow, Mute
+from obole.media.entities import attachment
 from obole.posts.models import Bookmark, Favourite, Notification, Status, Tag
 from obole.posts.text import plain_to_html
 
@@ -142,13 +143,13 @@ def _status(
         "uri": f"{base}/users/{username}/statuses/{row.pk}",
         "url": f"{base}/@{username}/{row.pk}",
         "created_at": iso(row.created_at),
-        "edited_at": None,
+        "edited_at": iso(row.edited_at),
         "account": cache[row.account_id],
         "content": row.content,
         "visibility": row.visibility,
         "sensitive": row.sensitive,
         "spoiler_text": row.spoiler_text,
-        "media_attachments": [],
+        "media_attachments": [attachment(item) for item in row.media],
         "application": None,
         "mentions": [
             {

@@ -1,7 +1,7 @@
 """What a Mastodon app or a crawler reads first: the instance (v1 and v2) and nodeinfo.
 
-Mastodon apps decide from these what they may offer (no media, no polls on
-Obole), how long a post may be, and whether sign-up is open; the fee is in
+Mastodon apps decide from these what they may offer (pictures but no video,
+no polls yet), how long a post may be, and whether sign-up is open; the fee is in
 the description and the rules, so a member sees it in the app before joining.
 The server speaks the Mastodon API of 4.3 and says so in `version`, the way
 other compatible servers do.
@@ -23,6 +23,9 @@ from django.utils import timezone
 
 from obole.accounts.models import DISPLAY_NAME_MAX_LENGTH, NOTE_MAX_LENGTH, Account
 from obole.api.endpoints import endpoint
+from obole.media.images import FORMATS, MATRIX_LIMIT
+from obole.media.models import DESCRIPTION_MAX
+from obole.media.services import MAX_PER_STATUS
 from obole.membership.plans import plan_for
 
 TITLE = "Obole"
@@ -99,18 +102,19 @@ def rules() -> list[dict]:
 
 
 def _limits() -> dict:
-    """Mastodon's configuration limits: Obole has text posts only."""
+    """Mastodon's configuration limits: text and pictures (obole.media), no video or audio."""
     return {
         "accounts": {"max_featured_tags": 0, "max_pinned_statuses": 0},
         "statuses": {
             "max_characters": settings.OBOLE_MAX_STATUS_CHARS,
-            "max_media_attachments": 0,
+            "max_media_attachments": MAX_PER_STATUS,
             "characters_reserved_per_url": 23,
         },
         "media_attachments": {
-            "supported_mime_types": [],
-            "image_size_limit": 0,
-            "image_matrix_limit": 0,
+            "supported_mime_types": sorted(FORMATS.values()),
+            "description_limit": DESCRIPTION_MAX,
+            "image_size_limit": settings.OBOLE_MEDIA_MAX_BYTES,
+            "image_matrix_limit": MATRIX_LIMIT,
             "video_size_limit": 0,
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,

@@ -23,6 +23,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from obole.accounts.models import Account, Block
+from obole.api import edits
 from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpoint, error
 from obole.api.entities import accounts, status, statuses
 from obole.api.pagination import page_of, paged_response, paginate
@@ -90,8 +91,6 @@ def _idempotency_key(request: HttpRequest) -> str | None:
 @endpoint(("POST",), scope="write:statuses", write=True, limit="statuses")
 def _create(request: HttpRequest) -> JsonResponse:
     body = NewStatus.model_validate(_form_fields(request.data))
-    if body.media_ids:
-        raise ApiError(422, "media is not supported yet")
     if body.poll:
         raise ApiError(422, "polls are not supported yet")
     if body.scheduled_at:
@@ -107,6 +106,7 @@ def _create(request: HttpRequest) -> JsonResponse:
             sensitive=body.sensitive,
             language=body.language,
             idempotency_key=_idempotency_key(request),
+            media_ids=body.media_ids,
         )
     except NotFound:
         # Only the status replied to is looked up; Mastodon names it.
@@ -175,7 +175,9 @@ def detail(request: HttpRequest, status_id: str) -> JsonResponse:
         return _show(request, status_id)
     if request.method == "DELETE":
         return _delete(request, status_id)
-    return _not_allowed("GET", "DELETE")
+    if request.method == "PUT":
+        return edits.update(request, status_id)  # obole/api/edits.py
+    return _not_allowed("GET", "PUT", "DELETE")
 
 
 def _not_allowed(*methods: str) -> JsonResponse:

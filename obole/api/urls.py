@@ -2,7 +2,9 @@ from django.urls import path, re_path
 
 from obole.api import (
     accounts,
+    edits,
     instance,
+    media,
     membership,
     notifications,
     oauth,
@@ -49,6 +51,7 @@ urlpatterns += [
     path("api/v1/statuses/<str:status_id>", statuses.detail),
     path("api/v1/statuses/<str:status_id>/context", statuses.context),
     path("api/v1/statuses/<str:status_id>/source", statuses.source),
+    path("api/v1/statuses/<str:status_id>/history", edits.history),
     path("api/v1/statuses/<str:status_id>/favourite", statuses.favourite),
     path("api/v1/statuses/<str:status_id>/unfavourite", statuses.unfavourite),
     path("api/v1/statuses/<str:status_id>/reblog", statuses.reblog),
@@ -63,6 +66,12 @@ urlpatterns += [
     path("api/v1/statuses/<str:status_id>/reblogged_by", statuses.reblogged_by),
     path("api/v1/bookmarks", statuses.bookmarks),
     path("api/v1/favourites", statuses.favourites),
+]
+
+# Media attachments (obole/api/media.py).
+urlpatterns += [
+    re_path(r"^api/v[12]/media$", media.upload),
+    path("api/v1/media/<str:media_id>", media.detail),
 ]
 
 # Timelines, notifications, search and hashtags (timelines.py, notifications.py, search.py).

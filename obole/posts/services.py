@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from obole.accounts.models import Account
 from obole.lib.errors import Forbidden, NotFound, UserError
+from obole.media import services as media_services
 from obole.membership.permissions import require_write
 from obole.posts import text as post_text
 from obole.posts.access import blocked_ids, get_status_for_viewer
@@ -57,21 +58,19 @@ def post_status(
     sensitive: bool | None = None,
     language: str | None = None,
     idempotency_key: str | None = None,
+    media_ids: list | None = None,
     now: datetime | None = None,
 ) -> Status:
-    """Post a status (or reply). A repeated Idempotency-Key within an hour returns the first status."""
+    """Post a status (or reply), with up to 4 of the author's uploads (`media_ids`).
+    A repeated Idempotency-Key within an hour returns the first status."""
     now = now or timezone.now()
     require_write(account, now)
     if idempotency_key:
         earlier = _idempotent_status(account, idempotency_key, now)
         if earlier is not None:
             return earlier
-    text = (text or "").strip()
-    if not text:
-        raise UserError("Validation failed: Text can't be blank")
-    limit = settings.OBOLE_MAX_STATUS_CHARS
-    if text_length(text) + len(spoiler_text) > limit:
-        raise UserError(f"Validation failed: Text is too long (at most {limit} characters)")
+    media = media_services.claim(account, media_ids) if media_ids else []
+    text = checked_text(text, spoiler_text, with_media=bool(media))
     visibility = visibility or account.default_visibility or Visibility.PUBLIC
     if visibility not in Visibility.values:
         raise UserError("visibility must be one of public, unlisted, private, direct")
@@ -84,15 +83,7 @@ def post_status(
         if parent.reblog_of_id is not None:
             parent = parent.reblog_of
 
-    names = post_text.mentioned_usernames(text)
-    hidden = blocked_ids(account)
-    known = {
-        row.username.lower(): row
-        for row in Account.objects.filter(username__in=_case_variants(names), is_active=True)
-        if row.pk not in hidden
-    }
-    parsed = post_text.render(text, settings.OBOLE_BASE_URL, {k: v.username for k, v in known.items()})
-    mentioned = [known[name.lower()] for name in parsed.mentions]
+    parsed, mentioned = rendered(account, text)
 
     with transaction.atomic():
         status = Status.objects.create(
@@ -112,7 +103,10 @@ def post_status(
             moderation="held" if held else "",
         )
         Mention.objects.bulk_create([Mention(status=status, account=m) for m in mentioned])
-        _tag(status, parsed.tags)
+        tag_status(status, parsed.tags)
+        if media:
+            media_services.attach(status, media)
+            status.save(update_fields=["media"])
         Account.objects.filter(pk=account.pk).update(
             statuses_count=F("statuses_count") + 1, last_status_at=now
         )
@@ -139,6 +133,30 @@ def post_status(
     return status
 
 
+def checked_text(text: str, spoiler_text: str, *, with_media: bool) -> str:
+    """The text to keep, stripped; refused when blank (unless pictures come with it) or too long."""
+    text = (text or "").strip()
+    if not text and not with_media:
+        raise UserError("Validation failed: Text can't be blank")
+    limit = settings.OBOLE_MAX_STATUS_CHARS
+    if text_length(text) + len(spoiler_text) > limit:
+        raise UserError(f"Validation failed: Text is too long (at most {limit} characters)")
+    return text
+
+
+def rendered(account: Account, text: str) -> tuple[post_text.Parsed, list[Account]]:
+    """The text as safe HTML, and the accounts it mentions that exist and do not block each other."""
+    names = post_text.mentioned_usernames(text)
+    hidden = blocked_ids(account)
+    known = {
+        row.username.lower(): row
+        for row in Account.objects.filter(username__in=_case_variants(names), is_active=True)
+        if row.pk not in hidden
+    }
+    parsed = post_text.render(text, settings.OBOLE_BASE_URL, {k: v.username for k, v in known.items()})
+    return parsed, [known[name.lower()] for name in parsed.mentions]
+
+
 def _case_variants(names: list[str]) -> list[str]:
     # Usernames are unique case-insensitively; match them in one IN query per spelling.
     return list({variant for name in names for variant in (name, name.lower())})
@@ -153,7 +171,7 @@ def _idempotent_status(account: Account, key: str, now: datetime) -> Status | No
     return row.status if row else None
 
 
-def _tag(status: Status, names: list[str]) -> None:
+def tag_status(status: Status, names: list[str]) -> None:
     if not names:
         return
     Tag.objects.bulk_create([Tag(name=name) for name in names], ignore_conflicts=True)

@@ -19,6 +19,7 @@ from obole.posts import services
 from obole.posts.access import get_status_for_viewer
 from obole.posts.models import Status, Visibility
 from obole.posts.threads import thread
+from obole.web.compose_media import uploaded_media_ids
 from obole.web.social import RELATED, back, cards, page, refusal, refused, viewer, wants_fragment
 from obole.web.timeline_views import compose_context
 
@@ -74,6 +75,8 @@ def compose(request: HttpRequest) -> HttpResponse:
             visibility=data.get("visibility") or None,
             in_reply_to_id=reply_to_id,
             spoiler_text=data.get("spoiler_text", "").strip(),
+            sensitive=bool(data.get("sensitive")) or None,
+            media_ids=uploaded_media_ids(request),
         )
     except WriteRefused:
         raise

@@ -23,6 +23,7 @@ from obole.posts.notify import shown_notifications
 from obole.posts.public import public_statuses, tagged
 from obole.posts.search import matching_accounts, matching_statuses, matching_tags
 from obole.posts.timelines import home_statuses, store
+from obole.web.compose_media import SLOTS
 from obole.web.social import (
     PAGE_SIZE,
     cards,
@@ -67,6 +68,7 @@ def compose_context(reader: Account, *, reply_to: Status | None = None, text: st
     return {
         "refusal": refusal(reader),
         "max_chars": settings.OBOLE_MAX_STATUS_CHARS,
+        "picture_slots": SLOTS,
         "reply_to": reply_to,
         "text": text or mentions,
         "visibility": extra.pop("visibility", None) or _default_visibility(reader, reply_to),

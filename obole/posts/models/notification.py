@@ -15,6 +15,7 @@ class Notification(models.Model):
         FAVOURITE = "favourite"
         REBLOG = "reblog"
         MENTION = "mention"
+        UPDATE = "update"  # a status the recipient reposted was edited
 
     id = models.BigIntegerField(primary_key=True, default=next_id, editable=False)
     recipient = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")

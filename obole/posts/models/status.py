@@ -43,7 +43,10 @@ class Status(models.Model):
     )
     mentions = models.JSONField(default=list, blank=True)  # [{"id", "username"}]
     tags = models.JSONField(default=list, blank=True)  # ["name", ...]
+    # The attached pictures as obole.media.services.snapshot() keeps them, in order.
+    media = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField()
+    edited_at = models.DateTimeField(null=True, blank=True)  # the last edit (obole.posts.edits)
     # Counters kept by the services, in the transaction that changes them.
     replies_count = models.PositiveIntegerField(default=0)
     reblogs_count = models.PositiveIntegerField(default=0)

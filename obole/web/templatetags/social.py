@@ -46,3 +46,11 @@ def visibility_name(value: str) -> str:
 def badge(count: int) -> str:
     """An unread count as a badge shows it: 99+ past 99."""
     return "99+" if count > 99 else str(count)
+
+
+@register.filter
+def media_url(name: str) -> str:
+    """The address of a stored picture (served by Obole, or the bucket's own)."""
+    from obole.media.entities import url
+
+    return url(name)

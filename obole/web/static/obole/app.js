@@ -105,6 +105,9 @@
         textarea.value = replying ? textarea.defaultValue : "";
         var warning = form.querySelector("[name=spoiler_text]");
         if (warning) warning.value = "";
+        form.querySelectorAll("[data-picture]").forEach(function (field) {
+          if (field.type === "checkbox") field.checked = false; else field.value = "";
+        });
         updateCounter(form);
         announce(replying ? "Your reply is posted." : "Your post is posted.");
         textarea.focus();
