@@ -15,8 +15,9 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from obole.accounts.models import Account, Block, Follow, Mute
 from obole.posts.models import HomeFeedEntry, Mention, Status, Visibility
@@ -27,7 +28,10 @@ MERGE_ON_FOLLOW = 40
 
 class TimelineStore(Protocol):
     def add(self, status: Status) -> None:
-        """Put `status` in the home timeline of everyone in its audience."""
+        """Put `status` in the home timeline of everyone in its audience (safe to repeat)."""
+
+    def push(self, owner_id: int, status_id: int) -> None:
+        """Put one status in one home timeline (the author's own post, at once)."""
 
     def remove(self, status_ids: list[int]) -> None:
         """Take these statuses out of every home timeline."""
@@ -50,7 +54,11 @@ class TimelineStore(Protocol):
         min_id: int | None = None,
         limit: int = 20,
     ) -> list[int]:
-        """Status ids, newest first (oldest first above `min_id`, as Mastodon pages)."""
+        """Status ids, newest first (oldest first above `min_id`, as Mastodon pages).
+
+        Includes the statuses of followed accounts too widely followed to be
+        fanned out (`wide_statuses`), merged in at read time.
+        """
 
 
 def audience(status: Status) -> QuerySet:
@@ -80,29 +88,114 @@ def audience(status: Status) -> QuerySet:
     return Account.objects.filter(Q(pk=author) | Q(pk__in=followers.values("follower"))).values("pk")
 
 
+def reaches_all_followers(author_followers: int) -> bool:
+    """Whether an author's posts are fanned out on write, or merged in when read (too many followers)."""
+    return author_followers <= settings.OBOLE_FANOUT_MAX_FOLLOWERS
+
+
+def followed_statuses(owner_id: int, authors: QuerySet) -> QuerySet:
+    """The statuses by `authors` (ids of accounts `owner_id` follows) that fan-out would give `owner_id`.
+
+    The reader's side of `audience`: not direct, not by or reposting an account
+    the reader mutes or blocks, and a reply to someone else only if the reader
+    follows that account too.
+    """
+    following = Follow.objects.filter(follower_id=owner_id).values("target_id")
+    silenced = [
+        Mute.objects.filter(account_id=owner_id).values("target_id"),
+        Block.objects.filter(account_id=owner_id).values("target_id"),
+    ]
+    statuses = Status.objects.filter(account_id__in=authors).exclude(visibility=Visibility.DIRECT)
+    for accounts in silenced:
+        statuses = statuses.exclude(account_id__in=accounts).exclude(reblog_of__account_id__in=accounts)
+    return statuses.filter(
+        Q(in_reply_to_account_id__isnull=True)
+        | Q(in_reply_to_account_id=F("account_id"))
+        | Q(in_reply_to_account_id__in=following)
+    )
+
+
+def wide_statuses(owner_id: int) -> QuerySet:
+    """Statuses of followed accounts above OBOLE_FANOUT_MAX_FOLLOWERS: merged into home when read."""
+    wide = Follow.objects.filter(
+        follower_id=owner_id, target__followers_count__gt=settings.OBOLE_FANOUT_MAX_FOLLOWERS
+    ).values("target_id")
+    return followed_statuses(owner_id, wide)
+
+
+def home_from_database(owner_id: int) -> QuerySet:
+    """The whole home timeline of `owner_id` worked out from the statuses: what the stores hold.
+
+    The author's own statuses, those of followed accounts as fan-out gives
+    them, and direct statuses that mention the owner. The Redis store rebuilds
+    a lost timeline from it; it is also what reads past the Redis store's
+    bounded list fall back on.
+    """
+    following = Follow.objects.filter(follower_id=owner_id).values("target_id")
+    followed = followed_statuses(owner_id, following).values("id")
+    mentioned = Mention.objects.filter(account_id=owner_id, status__visibility=Visibility.DIRECT)
+    return Status.objects.filter(
+        Q(account_id=owner_id) | Q(id__in=followed) | Q(id__in=mentioned.values("status_id"))
+    )
+
+
+def bounded(
+    ids: QuerySet,
+    column: str,
+    *,
+    max_id: int | None,
+    since_id: int | None,
+    min_id: int | None,
+    limit: int,
+) -> QuerySet:
+    """One page of `ids` (a values_list of status ids named `column`), as Mastodon pages.
+
+    Newest first, or, above `min_id`, the oldest first (callers reverse it).
+    """
+    if max_id is not None:
+        ids = ids.filter(**{f"{column}__lt": max_id})
+    if since_id is not None:
+        ids = ids.filter(**{f"{column}__gt": since_id})
+    if min_id is not None:
+        return ids.filter(**{f"{column}__gt": min_id}).order_by(column)[:limit]
+    return ids.order_by(f"-{column}")[:limit]
+
+
+def merged(ids: list[int], more: list[int], *, ascending: bool, limit: int) -> list[int]:
+    """Two pages of ids merged into one (no repeats), newest first."""
+    together = sorted(set(ids) | set(more), reverse=not ascending)[:limit]
+    return together if not ascending else list(reversed(together))
+
+
 class DatabaseTimelineStore:
     """Home timelines as rows of (owner, status) in the database."""
 
     table = HomeFeedEntry._meta.db_table
 
     def add(self, status: Status) -> None:
-        # One INSERT … SELECT: the audience never travels to Python.
+        # One INSERT … SELECT: the audience never travels to Python. ON CONFLICT makes a
+        # repeated fan-out (a retried task) harmless; "WHERE true" is SQLite's way of
+        # telling that ON CONFLICT apart from a join's ON.
         sql, params = audience(status).query.sql_with_params()
         with connection.cursor() as cursor:
-            insert = f"INSERT INTO {self.table} (owner_id, status_id) SELECT audience.pk, %s FROM ({sql}) AS audience"  # noqa: S608, E501
+            insert = (
+                f"INSERT INTO {self.table} (owner_id, status_id) SELECT audience.pk, %s "  # noqa: S608
+                f"FROM ({sql}) AS audience WHERE true ON CONFLICT DO NOTHING"
+            )
             cursor.execute(insert, (status.pk, *params))
+
+    def push(self, owner_id: int, status_id: int) -> None:
+        HomeFeedEntry.objects.bulk_create(
+            [HomeFeedEntry(owner_id=owner_id, status_id=status_id)], ignore_conflicts=True
+        )
 
     def remove(self, status_ids: list[int]) -> None:
         HomeFeedEntry.objects.filter(status_id__in=status_ids).delete()
 
     def merge_author(self, owner_id: int, author_id: int) -> None:
         recent = (
-            Status.objects.filter(
-                account_id=author_id, visibility__in=[Visibility.PUBLIC, Visibility.PRIVATE]
-            )
-            .filter(Q(in_reply_to_account_id__isnull=True) | Q(in_reply_to_account_id=author_id))
+            recent_for_follower(owner_id, author_id)
             .exclude(id__in=HomeFeedEntry.objects.filter(owner_id=owner_id).values("status_id"))
-            .order_by("-id")
             .values_list("id", flat=True)[:MERGE_ON_FOLLOW]
         )
         HomeFeedEntry.objects.bulk_create(
@@ -126,19 +219,47 @@ class DatabaseTimelineStore:
         min_id: int | None = None,
         limit: int = 20,
     ) -> list[int]:
-        entries = HomeFeedEntry.objects.filter(owner_id=owner_id)
-        if max_id is not None:
-            entries = entries.filter(status_id__lt=max_id)
-        if since_id is not None:
-            entries = entries.filter(status_id__gt=since_id)
-        if min_id is not None:
-            ids = entries.filter(status_id__gt=min_id).order_by("status_id")
-            return list(reversed(ids.values_list("status_id", flat=True)[:limit]))
-        return list(entries.order_by("-status_id").values_list("status_id", flat=True)[:limit])
+        # One query: the page of fanned-out entries UNION the page of widely followed
+        # accounts' statuses, each bounded by the index it reads, then the page of both.
+        bounds = {"max_id": max_id, "since_id": since_id, "min_id": min_id, "limit": limit}
+        entries = HomeFeedEntry.objects.filter(owner_id=owner_id).values_list("status_id", flat=True)
+        parts = [
+            bounded(entries, "status_id", **bounds).query.sql_with_params(),
+            bounded(
+                wide_statuses(owner_id).values_list("id", flat=True), "id", **bounds
+            ).query.sql_with_params(),
+        ]
+        order = "ASC" if min_id is not None else "DESC"
+        sql = (
+            f"SELECT id FROM (SELECT status_id AS id FROM ({parts[0][0]}) AS fanned UNION "  # noqa: S608
+            f"SELECT id FROM ({parts[1][0]}) AS wide) AS home ORDER BY id {order} LIMIT %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, (*parts[0][1], *parts[1][1], limit))
+            ids = [row[0] for row in cursor.fetchall()]
+        return list(reversed(ids)) if min_id is not None else ids
 
 
-_store: TimelineStore = DatabaseTimelineStore()
+def recent_for_follower(owner_id: int, author_id: int) -> QuerySet:
+    """`author_id`'s recent statuses that a new follower gets, newest first."""
+    return (
+        Status.objects.filter(account_id=author_id, visibility__in=[Visibility.PUBLIC, Visibility.PRIVATE])
+        .filter(Q(in_reply_to_account_id__isnull=True) | Q(in_reply_to_account_id=author_id))
+        .order_by("-id")
+    )
+
+
+_store: TimelineStore | None = None
 
 
 def store() -> TimelineStore:
+    """The database store, or the Redis store when OBOLE_REDIS_URL is set."""
+    global _store
+    if _store is None:
+        if settings.OBOLE_REDIS_URL:
+            from obole.posts.timelines_redis import RedisTimelineStore
+
+            _store = RedisTimelineStore(settings.OBOLE_REDIS_URL)
+        else:
+            _store = DatabaseTimelineStore()
     return _store

@@ -1,3 +1,4 @@
+from obole.posts.models.fanout import PendingFanOut
 from obole.posts.models.feed import HomeFeedEntry
 from obole.posts.models.interactions import Bookmark, Favourite
 from obole.posts.models.notification import Notification
@@ -11,6 +12,7 @@ __all__ = [
     "IdempotencyKey",
     "Mention",
     "Notification",
+    "PendingFanOut",
     "Status",
     "StatusTag",
     "Tag",
