@@ -2,7 +2,9 @@
 
 1. `schedule(status)`, in the transaction that makes the status: the status
    goes into its author's own home timeline at once, and a PendingFanOut row
-   records that the rest is still to do.
+   records that the rest is still to do. (The fan-out writes the author's
+   timeline again after commit: a store outside the database, Redis, may have
+   lost the first write to a rebuild that read the database before the commit.)
 2. When that transaction commits, a Huey task `fan_out(status_id)` is queued.
    The worker that `obole serve` starts runs it in the embedded default; with
    Redis, any number of `obole worker` processes share the queue.
@@ -18,6 +20,9 @@ out: their followers' home timelines merge those posts in when read
 (`obole.posts.timelines.wide_statuses`), so such a post costs no more to
 write than any other (Twitter's hybrid). Direct statuses always fan out: their
 audience is the accounts they mention.
+
+In Huey's immediate mode (the tests) and inside `inline()` (`obole demo`) the
+fan-out runs in the status's own transaction, before it commits.
 
 Deleting a status deletes its pending row first, which waits for a fan-out
 that holds it, so the delete's removal from timelines runs after that fan-out
@@ -81,7 +86,9 @@ def run(status_id: int) -> bool:
             return False  # done already, or the status was deleted
         status = Status.objects.select_related("account", "reblog_of").get(pk=status_id)
         if status.visibility == Visibility.DIRECT or reaches_all_followers(status.account.followers_count):
-            store().add(status)
+            store().add(status)  # the author is in the audience
+        else:
+            store().push(status.account_id, status.pk)
         pending.delete()
     return True
 
