@@ -25,6 +25,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "social.lua"
+# The share of posts in the "mixed" workload (the rest are home-timeline reads), as in social.lua.
+MIXED_POSTS = 0.1
 
 
 def free_port() -> int:
@@ -163,7 +165,7 @@ def generator() -> str:
 
 
 def drive(port: int, mode: str, path: str, tokens: Path, seconds: int, connections: int) -> Load:
-    """Run one workload for `seconds`: "get" or "post" on `path`, each request as a random member."""
+    """Run one workload for `seconds`: "get", "post" or "mixed" on `path`, each request as a random member."""
     if generator() == "wrk":
         return _wrk(port, mode, path, tokens, seconds, connections)
     return _python(port, mode, path, tokens, seconds, connections)
@@ -218,17 +220,13 @@ def _python(port: int, mode: str, path: str, tokens: Path, seconds: int, connect
         while time.perf_counter() < deadline:
             count += 1
             token = rng.choice(pool)
-            body = (
-                {"status": f"Benchmark post {count} of client {number}, run {run}"}
-                if mode == "post"
-                else None
-            )
-            key = f"{run}-{number}-{count}" if mode == "post" else None
+            posting = mode == "post" or (mode == "mixed" and rng.random() < MIXED_POSTS)
+            body = {"status": f"Benchmark post {count} of client {number}, run {run}"} if posting else None
+            key = f"{run}-{number}-{count}" if posting else None
+            target = "/api/v1/statuses" if posting and mode == "mixed" else path
             began = time.perf_counter()
             try:
-                status, _ = send(
-                    conn, "POST" if mode == "post" else "GET", path, token=token, body=body, key=key
-                )
+                status, _ = send(conn, "POST" if posting else "GET", target, token=token, body=body, key=key)
             except (OSError, http.client.HTTPException):
                 status = 0
                 conn.close()

@@ -123,6 +123,56 @@ def wide_statuses(owner_id: int) -> QuerySet:
     return followed_statuses(owner_id, wide)
 
 
+def _bounds_sql(
+    column: str, max_id: int | None, since_id: int | None, min_id: int | None
+) -> tuple[str, list]:
+    floor = max((x for x in (since_id, min_id) if x is not None), default=None)
+    sql, params = "", []
+    if max_id is not None:
+        sql, params = f" AND {column} < %s", [max_id]
+    if floor is not None:
+        sql, params = f"{sql} AND {column} > %s", [*params, floor]
+    return sql, params
+
+
+def _wide_page_sql(owner_id: int, bounds: dict) -> tuple[str, list]:
+    """`wide_statuses(owner_id)`, one page, written out in SQL.
+
+    The home read is the hottest query of the server, and building this one
+    with the ORM costs ten times as long as running it. The rules are those of
+    `followed_statuses`; the tests hold the two to the same results.
+    """
+    where, params = _bounds_sql("s.id", bounds["max_id"], bounds["since_id"], bounds["min_id"])
+    order = "ASC" if bounds["min_id"] is not None else "DESC"
+    silenced = (
+        f"(SELECT target_id FROM {Mute._meta.db_table} WHERE account_id = %s "  # noqa: S608
+        f"UNION ALL SELECT target_id FROM {Block._meta.db_table} WHERE account_id = %s)"
+    )
+    sql = (
+        f"SELECT s.id FROM {Status._meta.db_table} s "  # noqa: S608 (names from the models)
+        f"JOIN {Follow._meta.db_table} f ON f.target_id = s.account_id AND f.follower_id = %s "
+        f"JOIN {Account._meta.db_table} a ON a.id = f.target_id AND a.followers_count > %s "
+        f"LEFT JOIN {Status._meta.db_table} o ON o.id = s.reblog_of_id "
+        f"WHERE s.visibility <> %s AND s.account_id NOT IN {silenced} "
+        f"AND (o.account_id IS NULL OR o.account_id NOT IN {silenced}) "
+        f"AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id "
+        f"OR s.in_reply_to_account_id IN "
+        f"(SELECT target_id FROM {Follow._meta.db_table} WHERE follower_id = %s)){where} "
+        f"ORDER BY s.id {order} LIMIT %s"
+    )
+    threshold = settings.OBOLE_FANOUT_MAX_FOLLOWERS
+    args = [owner_id, threshold, Visibility.DIRECT, owner_id, owner_id, owner_id, owner_id, owner_id]
+    return sql, [*args, *params, bounds["limit"]]
+
+
+def wide_page(owner_id: int, **bounds) -> list[int]:
+    """A page of `wide_statuses(owner_id)` ids (oldest first above `min_id`)."""
+    sql, params = _wide_page_sql(owner_id, bounds)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def home_from_database(owner_id: int) -> QuerySet:
     """The whole home timeline of `owner_id` worked out from the statuses: what the stores hold.
 
@@ -222,20 +272,16 @@ class DatabaseTimelineStore:
         # One query: the page of fanned-out entries UNION the page of widely followed
         # accounts' statuses, each bounded by the index it reads, then the page of both.
         bounds = {"max_id": max_id, "since_id": since_id, "min_id": min_id, "limit": limit}
-        entries = HomeFeedEntry.objects.filter(owner_id=owner_id).values_list("status_id", flat=True)
-        parts = [
-            bounded(entries, "status_id", **bounds).query.sql_with_params(),
-            bounded(
-                wide_statuses(owner_id).values_list("id", flat=True), "id", **bounds
-            ).query.sql_with_params(),
-        ]
+        where, params = _bounds_sql("status_id", max_id, since_id, min_id)
         order = "ASC" if min_id is not None else "DESC"
+        wide, wide_params = _wide_page_sql(owner_id, bounds)
         sql = (
-            f"SELECT id FROM (SELECT status_id AS id FROM ({parts[0][0]}) AS fanned UNION "  # noqa: S608
-            f"SELECT id FROM ({parts[1][0]}) AS wide) AS home ORDER BY id {order} LIMIT %s"
+            f"SELECT id FROM (SELECT id FROM (SELECT status_id AS id FROM {self.table} "  # noqa: S608
+            f"WHERE owner_id = %s{where} ORDER BY status_id {order} LIMIT %s) AS fanned "
+            f"UNION SELECT id FROM ({wide}) AS wide) AS home ORDER BY id {order} LIMIT %s"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, (*parts[0][1], *parts[1][1], limit))
+            cursor.execute(sql, (owner_id, *params, limit, *wide_params, limit))
             ids = [row[0] for row in cursor.fetchall()]
         return list(reversed(ids)) if min_id is not None else ids
 

@@ -41,7 +41,7 @@ from obole.posts.timelines import (
     home_from_database,
     merged,
     recent_for_follower,
-    wide_statuses,
+    wide_page,
 )
 
 COMPLETE = "~"
@@ -179,7 +179,7 @@ class RedisTimelineStore:
             if not self._past_window(
                 kept, [int(m) for m in oldest if m != COMPLETE.encode()], floor, ids, min_id, limit
             ):
-                wide = list(bounded(wide_statuses(owner_id).values_list("id", flat=True), "id", **bounds))
+                wide = wide_page(owner_id, **bounds)
                 return merged(ids, wide, ascending=min_id is not None, limit=limit)
         from_database = bounded(home_from_database(owner_id).values_list("id", flat=True), "id", **bounds)
         return merged(list(from_database), [], ascending=min_id is not None, limit=limit)
