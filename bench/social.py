@@ -5,7 +5,8 @@
                                      [--databases sqlite postgresql] [--no-record]
 
 Method: for each database, a fresh database (SQLite in a temporary data
-directory; PostgreSQL `obole_bench`, recreated, with the task queue and the
+directory; PostgreSQL `--postgres-database` (obole_bench), dropped and
+recreated, with the task queue, the home timelines and the
 rate-limit counters in Redis db 14) is migrated and seeded in bulk with a
 social network (bench/social_seed.py: paid members, a power-law follow graph,
 a week of statuses fanned out to full home timelines, one token per member).
@@ -54,6 +55,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 POSTGRES = "postgres://postgres@127.0.0.1:5432"
+# Where the PostgreSQL run keeps its Redis data (flushed first): --redis changes it.
 REDIS = "redis://127.0.0.1:6379/14"
 # Limits counted on every request, as in production, but never reached by the load.
 UNREACHABLE_LIMIT = str(10**9)
@@ -91,7 +93,7 @@ def child_seed(members: int, statuses: int, out: str, celebrity_followers: int) 
     social_seed.seed(members, statuses, Path(out), celebrity_followers=celebrity_followers)
 
 
-def fresh_env(database: str) -> dict:
+def fresh_env(database: str, args: argparse.Namespace) -> dict:
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("OBOLE_") and k != "DJANGO_SETTINGS_MODULE"
     }
@@ -105,14 +107,14 @@ def fresh_env(database: str) -> dict:
         import psycopg
 
         with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS obole_bench WITH (FORCE)")
-            conn.execute("CREATE DATABASE obole_bench")
-        env["OBOLE_DATABASE_URL"] = f"{POSTGRES}/obole_bench"
-        if redis_available():
+            conn.execute(f'DROP DATABASE IF EXISTS "{args.postgres_database}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{args.postgres_database}"')
+        env["OBOLE_DATABASE_URL"] = f"{POSTGRES}/{args.postgres_database}"
+        if redis_available(args.redis):
             import redis
 
-            redis.Redis.from_url(REDIS).flushdb()
-            env["OBOLE_REDIS_URL"] = REDIS
+            redis.Redis.from_url(args.redis).flushdb()
+            env["OBOLE_REDIS_URL"] = args.redis
     return env
 
 
@@ -126,11 +128,11 @@ def postgres_available() -> bool:
         return False
 
 
-def redis_available() -> bool:
+def redis_available(url: str = REDIS) -> bool:
     try:
         import redis
 
-        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=3).ping())
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=3).ping())
     except Exception:
         return False
 
@@ -166,7 +168,7 @@ def load_average() -> str:
 
 
 def measure(database: str, args: argparse.Namespace) -> dict:
-    env = fresh_env(database)
+    env = fresh_env(database, args)
     data = Path(env["OBOLE_DATA_DIR"])
     try:
         return run_workloads(database, env, data, args)
@@ -216,6 +218,8 @@ def run_workloads(database: str, env: dict, data: Path, args: argparse.Namespace
         run([name for name in args.workloads if name not in WRITING])
         probe = world["probe"]
         if args.fanout_rate > 0 and probe:
+            took = load.wait_for_fanout(port, probe["authors"][0], probe["readers"][0])
+            print(f"  the task worker fanned out a first post in {took:.1f} s", flush=True)
             # Enough authors that none posts more than 200 times: far below 300 in 3 hours.
             wanted = max(1, math.ceil(args.fanout_rate * args.duration / 200))
             probe["authors"] = probe["authors"][:wanted]
@@ -293,7 +297,7 @@ def machine() -> str:
 
 
 def method(args: argparse.Namespace) -> str:
-    queue = "Redis" if redis_available() else "memory and SQLite (no Redis was reachable)"
+    queue = "Redis" if redis_available(args.redis) else "memory and SQLite (no Redis was reachable)"
     return (
         f"Method: see the docstrings of bench/social.py and bench/social_seed.py. Each member follows a "
         f"log-normal number of accounts (median 40, at least 10), chosen by a Zipf law (1/rank^0.8), "
@@ -405,6 +409,8 @@ def main() -> None:
     parser.add_argument(
         "--celebrity-followers", type=int, default=100_000, help="followers of the celebrity; 0 = none"
     )
+    parser.add_argument("--postgres-database", default="obole_bench", help="dropped and created again")
+    parser.add_argument("--redis", default=REDIS, help="Redis URL (its database is flushed)")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()

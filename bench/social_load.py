@@ -275,6 +275,27 @@ class Fanout:
     error_detail: str
 
 
+def wait_for_fanout(port: int, author: str, reader: str, timeout: float = 120) -> float:
+    """Post once as `author` and wait until `reader` (a follower) sees it: the task worker is up.
+
+    Returns the seconds it took. `obole serve` starts its task worker beside the
+    web workers, and on a busy machine the worker can answer later than the web.
+    """
+    began = time.perf_counter()
+    status, body = request(port, "POST", "/api/v1/statuses", token=author, body={"status": "warm-up"})
+    if status != 200:
+        raise RuntimeError(f"the warm-up post failed: {status} {body[:200]!r}")
+    wanted = json.loads(body)["id"]
+    while time.perf_counter() - began < timeout:
+        status, body = request(
+            port, "GET", f"/api/v1/timelines/home?limit=5&since_id={int(wanted) - 1}", token=reader
+        )
+        if status == 200 and any(s["id"] == wanted for s in json.loads(body)):
+            return time.perf_counter() - began
+        time.sleep(0.1)
+    raise RuntimeError(f"a follower did not see a post within {timeout:.0f} s: is the task worker running?")
+
+
 def fanout_delay(port: int, authors: list[str], readers: list[str], seconds: int, rate: float) -> Fanout:
     """Time from each POST's response to the post in a follower's home timeline.
 
