@@ -1,7 +1,9 @@
 -- wrk script of bench/social.py: every request as a random member, by its own bearer token.
 --   wrk ... -s bench/social.lua URL -- MODE PATH TOKENS_FILE RUN
 -- MODE "post" sends POST PATH with a short status and a unique Idempotency-Key;
--- MODE "get" sends GET PATH. done() prints one line "WRKJSON {...}" for the harness.
+-- MODE "get" sends GET PATH; MODE "mixed" sends GET PATH nine times in ten and a post
+-- (POST /api/v1/statuses, as "post") the tenth, at random.
+-- done() prints one line "WRKJSON {...}" for the harness.
 
 local threads = {}
 
@@ -24,12 +26,12 @@ end
 
 function request()
    local headers = { ["Authorization"] = "Bearer " .. tokens[math.random(#tokens)] }
-   if mode == "post" then
+   if mode == "post" or (mode == "mixed" and math.random() < 0.1) then
       counter = counter + 1
       headers["Content-Type"] = "application/json"
       headers["Idempotency-Key"] = run .. "-" .. id .. "-" .. counter
       local body = '{"status":"Benchmark post ' .. counter .. ' of thread ' .. id .. ', run ' .. run .. '"}'
-      return wrk.format("POST", path, headers, body)
+      return wrk.format("POST", mode == "mixed" and "/api/v1/statuses" or path, headers, body)
    end
    return wrk.format("GET", path, headers)
 end

@@ -25,6 +25,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 LUA = HERE / "social.lua"
+# The share of posts in the "mixed" workload (the rest are home-timeline reads), as in social.lua.
+MIXED_POSTS = 0.1
 
 
 def free_port() -> int:
@@ -163,7 +165,7 @@ def generator() -> str:
 
 
 def drive(port: int, mode: str, path: str, tokens: Path, seconds: int, connections: int) -> Load:
-    """Run one workload for `seconds`: "get" or "post" on `path`, each request as a random member."""
+    """Run one workload for `seconds`: "get", "post" or "mixed" on `path`, each request as a random member."""
     if generator() == "wrk":
         return _wrk(port, mode, path, tokens, seconds, connections)
     return _python(port, mode, path, tokens, seconds, connections)
@@ -218,17 +220,13 @@ def _python(port: int, mode: str, path: str, tokens: Path, seconds: int, connect
         while time.perf_counter() < deadline:
             count += 1
             token = rng.choice(pool)
-            body = (
-                {"status": f"Benchmark post {count} of client {number}, run {run}"}
-                if mode == "post"
-                else None
-            )
-            key = f"{run}-{number}-{count}" if mode == "post" else None
+            posting = mode == "post" or (mode == "mixed" and rng.random() < MIXED_POSTS)
+            body = {"status": f"Benchmark post {count} of client {number}, run {run}"} if posting else None
+            key = f"{run}-{number}-{count}" if posting else None
+            target = "/api/v1/statuses" if posting and mode == "mixed" else path
             began = time.perf_counter()
             try:
-                status, _ = send(
-                    conn, "POST" if mode == "post" else "GET", path, token=token, body=body, key=key
-                )
+                status, _ = send(conn, "POST" if posting else "GET", target, token=token, body=body, key=key)
             except (OSError, http.client.HTTPException):
                 status = 0
                 conn.close()
@@ -275,6 +273,27 @@ class Fanout:
     early: int  # posts already in the timeline before their POST's response arrived
     errors: int
     error_detail: str
+
+
+def wait_for_fanout(port: int, author: str, reader: str, timeout: float = 120) -> float:
+    """Post once as `author` and wait until `reader` (a follower) sees it: the task worker is up.
+
+    Returns the seconds it took. `obole serve` starts its task worker beside the
+    web workers, and on a busy machine the worker can answer later than the web.
+    """
+    began = time.perf_counter()
+    status, body = request(port, "POST", "/api/v1/statuses", token=author, body={"status": "warm-up"})
+    if status != 200:
+        raise RuntimeError(f"the warm-up post failed: {status} {body[:200]!r}")
+    wanted = json.loads(body)["id"]
+    while time.perf_counter() - began < timeout:
+        status, body = request(
+            port, "GET", f"/api/v1/timelines/home?limit=5&since_id={int(wanted) - 1}", token=reader
+        )
+        if status == 200 and any(s["id"] == wanted for s in json.loads(body)):
+            return time.perf_counter() - began
+        time.sleep(0.1)
+    raise RuntimeError(f"a follower did not see a post within {timeout:.0f} s: is the task worker running?")
 
 
 def fanout_delay(port: int, authors: list[str], readers: list[str], seconds: int, rate: float) -> Fanout:

@@ -17,7 +17,12 @@ The network (`--members` N):
   home timelines of the author and all its followers, as the fan-out on write
   would have done (so the thinnest home timeline holds 10 x statuses entries);
 - one OAuth access token per member (scopes read write follow push), kept only
-  as a checksum like every token, its raw value written to tokens.txt.
+  as a checksum like every token, its raw value written to tokens.txt;
+- a celebrity (`--celebrity-followers` C > 0): the last member is followed by
+  C more accounts (bare accounts, "fan0"…, with no membership or token) and
+  by 8 members, the readers of the celebrity fan-out probe;
+- with OBOLE_REDIS_URL set, each member's Redis home timeline, as fan-out
+  would have left it (the newest OBOLE_TIMELINE_LENGTH ids, complete).
 
 It writes `world.json` beside the tokens: graph statistics, and the accounts the
 fan-out probe uses (the most-followed authors and followers of all of them).
@@ -90,7 +95,11 @@ def insert_rows(table: str, columns: tuple[str, ...], rows: Iterable[tuple]) -> 
             cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
 
 
-def seed(members: int, statuses: int, out: Path, seed_value: int = 1) -> None:
+CELEBRITY_READERS = 8
+
+
+def seed(members: int, statuses: int, out: Path, seed_value: int = 1, celebrity_followers: int = 0) -> None:
+    from django.conf import settings
     from django.core.management import call_command
     from django.db import connection, transaction
     from django.utils import timezone
@@ -114,6 +123,10 @@ def seed(members: int, statuses: int, out: Path, seed_value: int = 1) -> None:
             cursor.execute("PRAGMA cache_size = -1000000")
     now = timezone.now()
     following = follow_graph(members, rng)
+    celebrity = members - 1
+    celebrity_readers = rng.sample(range(members - 1), CELEBRITY_READERS) if celebrity_followers else []
+    for reader in celebrity_readers:
+        following[reader].add(celebrity)
     followers: list[list[int]] = [[] for _ in range(members)]
     for me, targets in enumerate(following):
         for target in targets:
@@ -147,7 +160,7 @@ def seed(members: int, statuses: int, out: Path, seed_value: int = 1) -> None:
                 email=f"member{i}@bench.example",
                 password="!",
                 date_joined=oldest - timedelta(days=30),
-                followers_count=len(followers[i]),
+                followers_count=len(followers[i]) + (celebrity_followers if i == celebrity else 0),
                 following_count=len(following[i]),
                 statuses_count=statuses,
                 last_status_at=last_post[i],
@@ -216,6 +229,19 @@ def seed(members: int, statuses: int, out: Path, seed_value: int = 1) -> None:
             ),
         )
         progress("follows", began)
+        if celebrity_followers:
+            fans = [
+                Account(id=next_id(), username=f"fan{n}", email=f"fan{n}@bench.example", password="!",
+                        date_joined=oldest - timedelta(days=30), following_count=1)
+                for n in range(celebrity_followers)
+            ]  # fmt: skip
+            Account.objects.bulk_create(fans, batch_size=BATCH)
+            insert_rows(
+                Follow._meta.db_table,
+                ("id", "follower_id", "target_id", "created_at"),
+                ((next_id(), fan.pk, ids[celebrity], follow_time) for fan in fans),
+            )
+            progress(f"a celebrity with {celebrity_followers} more followers", began)
 
         Status.objects.bulk_create(
             [
@@ -243,6 +269,9 @@ def seed(members: int, statuses: int, out: Path, seed_value: int = 1) -> None:
         insert_rows(HomeFeedEntry._meta.db_table, ("owner_id", "status_id"), feed_rows)
         feed_entries = sum(1 + len(followers[author]) for _, author, _ in posts)
         progress(f"{feed_entries} home-timeline entries", began)
+        if settings.OBOLE_REDIS_URL:
+            fill_redis(feed_rows)
+            progress("Redis home timelines", began)
 
     # Leave the database as a live one would be after a while: on PostgreSQL, autovacuum has
     # gathered statistics and set the visibility map (index-only scans); on SQLite, the WAL
@@ -259,7 +288,31 @@ def seed(members: int, statuses: int, out: Path, seed_value: int = 1) -> None:
     order = list(range(members))
     rng.shuffle(order)
     (out / "tokens.txt").write_text("".join(raw_tokens[i] + "\n" for i in order))
-    (out / "world.json").write_text(json.dumps(world(members, statuses, following, followers, raw_tokens)))
+    about = world(members, statuses, following, followers, raw_tokens)
+    if celebrity_followers:
+        about["celebrity_probe"] = {
+            "authors": [raw_tokens[celebrity]],
+            "author_followers": [len(followers[celebrity]) + celebrity_followers],
+            "readers": [raw_tokens[r] for r in celebrity_readers],
+        }
+    (out / "world.json").write_text(json.dumps(about))
+
+
+def fill_redis(feed_rows: list[tuple[int, int]]) -> None:
+    """Each owner's Redis home timeline as fan-out leaves it: the newest ids, marked complete."""
+    import redis
+    from django.conf import settings
+
+    from obole.posts.timelines_redis import COMPLETE, encode, key
+
+    client = redis.Redis.from_url(settings.OBOLE_REDIS_URL)
+    pipe = client.pipeline(transaction=False)
+    for n, (owner, rows) in enumerate(itertools.groupby(feed_rows, key=lambda row: row[0])):
+        newest = [status_id for _, status_id in rows][-settings.OBOLE_TIMELINE_LENGTH :]
+        pipe.zadd(key(owner), {**{encode(pk): 0 for pk in newest}, COMPLETE: 0})
+        if n % 1000 == 999:
+            pipe.execute()
+    pipe.execute()
 
 
 def world(

@@ -204,6 +204,11 @@ else:
 # How often the worker runs billing (renewals, dunning retries, expiry); 0 = never
 # (then run `obole billing run` from cron).
 OBOLE_BILLING_EVERY_MINUTES = env_int("OBOLE_BILLING_EVERY_MINUTES", 10, minimum=0, maximum=1440)
+# Home timelines (obole.posts.fanout): an account with more followers than this is not
+# fanned out on write; its posts are merged into its followers' home timelines when read.
+OBOLE_FANOUT_MAX_FOLLOWERS = env_int("OBOLE_FANOUT_MAX_FOLLOWERS", 10_000, minimum=0, maximum=10**9)
+# How many status ids the Redis store keeps per home timeline (older pages come from the database).
+OBOLE_TIMELINE_LENGTH = env_int("OBOLE_TIMELINE_LENGTH", 400, minimum=20, maximum=100_000)
 
 # --- Accounts and sessions ---------------------------------------------------
 

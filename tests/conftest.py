@@ -35,6 +35,24 @@ def _fast_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_at_once(request):
+    """Huey's immediate mode: a task runs when queued (fan-out inside the post's transaction).
+
+    A test that takes `real_queue` gets the configured queue instead, for a worker process.
+    """
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = "real_queue" not in request.fixturenames
+    yield
+    HUEY.immediate = False
+
+
+@pytest.fixture
+def real_queue():
+    """Tasks go to the real queue (SQLite file or Redis), for an `obole worker` to take."""
+
+
+@pytest.fixture(autouse=True)
 def _fresh_rate_limits():
     """Rate-limit counters live in the cache; each test starts with none spent."""
     from django.core.cache import cache

@@ -20,7 +20,7 @@ def test_the_social_benchmark_prints_a_table_with_throughput_for_every_workload(
     env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
     done = subprocess.run(
         [sys.executable, "bench/social.py", "--members", "50", "--duration", "1", "--connections", "8"]
-        + ["--databases", "sqlite", "--fanout-rate", "5", "--no-record"],
+        + ["--databases", "sqlite", "--fanout-rate", "5", "--celebrity-followers", "200", "--no-record"],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -34,6 +34,8 @@ def test_the_social_benchmark_prints_a_table_with_throughput_for_every_workload(
         "POST /api/v1/statuses",
         "GET /api/v1/timelines/home",
         "GET /api/v1/accounts/verify_credentials",
+        "mixed: 90 % home reads, 10 % posts",
     }, done.stdout
     assert all(rate > 0 for rate in rates.values()), done.stdout
-    assert re.search(r"fan-out delay: p50 [\d.]+ ms, p99 [\d.]+ ms over [1-9]\d* posts", done.stdout)
+    assert re.search(r"  fan-out delay: p50 [\d.]+ ms, p99 [\d.]+ ms over [1-9]\d* posts", done.stdout)
+    assert re.search(r"celebrity fan-out delay: p50 [\d.]+ ms, p99 [\d.]+ ms over [1-9]\d* posts", done.stdout)

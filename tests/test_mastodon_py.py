@@ -9,6 +9,7 @@ timelines page by page, search, get notified and delete — over HTTP, against
 from __future__ import annotations
 
 import json
+import time
 import urllib.request
 from datetime import UTC, datetime
 
@@ -96,6 +97,10 @@ def test_a_mastodon_client_can_do_everything_a_member_does(server, app):
     for n in range(5):
         alice.status_post(f"Post number {n} about #obole")
 
+    # The server's task worker fans the posts out to bob after they are answered: within a second.
+    deadline = time.monotonic() + 10
+    while len(bob.timeline_home(limit=40)) < 7 and time.monotonic() < deadline:
+        time.sleep(0.1)
     # Home timeline, page by page through the Link header, as apps scroll.
     page = bob.timeline_home(limit=2)
     seen = []

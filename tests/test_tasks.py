@@ -49,7 +49,7 @@ def test_the_scheduled_task_renews_what_is_due():
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_process_takes_billing_from_the_queue():
+def test_a_worker_process_takes_billing_from_the_queue(real_queue):
     members = [make_account(f"queued{i}", paid=True) for i in range(3)]
     env = subprocess_env()
     env["OBOLE_BILLING_EVERY_MINUTES"] = "0"  # only what this test enqueues

@@ -62,7 +62,7 @@ from obole.membership.cards import luhn_valid
 from obole.membership.errors import MembershipError
 from obole.membership.models import Membership
 from obole.membership.providers.sandbox import SandboxCard
-from obole.posts import services
+from obole.posts import fanout, services
 from obole.posts.models import Notification, Visibility
 
 T = TypeVar("T")
@@ -352,7 +352,8 @@ def seed(
     if members < 5 or days < 1:
         raise ValueError("a demo network needs at least 5 members and 1 day")
     began = time.monotonic()
-    with transaction.atomic():
+    # Fan-out in the seeding transaction: the network is whole when the command ends.
+    with transaction.atomic(), fanout.inline():
         if Account.objects.filter(username__iexact=DEMO_USERNAME).exists():
             raise AlreadySeeded(
                 f"This database has a demo network already (the member @{DEMO_USERNAME} exists); "

@@ -1,8 +1,9 @@
 """Writes on statuses: post, delete, like, repost, bookmark.
 
-Each runs in one transaction, with the counters, the home-timeline fan-out
-and the notifications it causes; each that others would see calls
-`require_write` first (DESIGN rule 2).
+Each runs in one transaction, with the counters and the notifications it
+causes; a new status goes into its author's home timeline at once and into
+its followers' by a task after commit (obole.posts.fanout). Each write that
+others would see calls `require_write` first (DESIGN rule 2).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from obole.accounts.models import Account
 from obole.lib.errors import Forbidden, NotFound, UserError
 from obole.media import services as media_services
 from obole.membership.permissions import require_write
+from obole.posts import fanout
 from obole.posts import text as post_text
 from obole.posts.access import blocked_ids, get_status_for_viewer
 from obole.posts.models import (
@@ -126,7 +128,7 @@ def post_status(
                 ignore_conflicts=True,
             )
         if not held:  # a held post reaches no timeline and notifies nobody until released
-            store().add(status)
+            fanout.schedule(status, now)
             for target in mentioned:
                 notify(target.pk, account, Notification.Type.MENTION, status, now)
         trust_posting.touched(account.pk, now)
@@ -188,6 +190,7 @@ def delete_status(account: Account, status_id: object) -> Status:
         raise NotFound("Record not found")  # a repost is undone with unreblog
     with transaction.atomic():
         reblogs = list(status.reblogs.values_list("id", flat=True))
+        fanout.forget([status.pk, *reblogs])
         store().remove([status.pk, *reblogs])
         if status.in_reply_to_id is not None:
             Status.objects.filter(pk=status.in_reply_to_id, replies_count__gt=0).update(
@@ -247,7 +250,7 @@ def reblog(
                 account=account, reblog_of=original, visibility=visibility, created_at=now
             )
             Status.objects.filter(pk=original.pk).update(reblogs_count=F("reblogs_count") + 1)
-            store().add(repost)
+            fanout.schedule(repost, now)
             notify(original.account_id, account, Notification.Type.REBLOG, original, now)
     except IntegrityError:
         return Status.objects.get(account=account, reblog_of=original)  # a concurrent repost won
@@ -262,6 +265,7 @@ def unreblog(account: Account, status_id: object) -> Status:
             Status.objects.filter(account=account, reblog_of=original).values_list("id", flat=True)
         )
         if reposts:
+            fanout.forget(reposts)
             store().remove(reposts)
             Status.objects.filter(pk__in=reposts).delete()
             Status.objects.filter(pk=original.pk, reblogs_count__gt=0).update(

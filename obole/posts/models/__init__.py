@@ -1,4 +1,5 @@
 from obole.posts.models.edit import StatusEdit
+from obole.posts.models.fanout import PendingFanOut
 from obole.posts.models.feed import HomeFeedEntry
 from obole.posts.models.interactions import Bookmark, Favourite
 from obole.posts.models.notification import Notification
@@ -12,6 +13,7 @@ __all__ = [
     "IdempotencyKey",
     "Mention",
     "Notification",
+    "PendingFanOut",
     "Status",
     "StatusEdit",
     "StatusTag",

@@ -1,0 +1,114 @@
+"""Fan-out off the request path: a post is answered at once, its followers' timelines filled after.
+
+1. `schedule(status)`, in the transaction that makes the status: the status
+   goes into its author's own home timeline at once, and a PendingFanOut row
+   records that the rest is still to do. (The fan-out writes the author's
+   timeline again after commit: a store outside the database, Redis, may have
+   lost the first write to a rebuild that read the database before the commit.)
+2. When that transaction commits, a Huey task `fan_out(status_id)` is queued.
+   The worker that `obole serve` starts runs it in the embedded default; with
+   Redis, any number of `obole worker` processes share the queue.
+3. `run(status_id)` locks the pending row, writes the status into the home
+   timeline of everyone in its audience (obole.posts.timelines.audience) and
+   deletes the row, in one transaction. Run twice, the second run finds no row
+   and does nothing; the store's writes are idempotent besides.
+4. `sweep()`, every minute and when a worker starts, runs every pending row
+   older than SWEEP_AFTER: a lost or failed message loses nothing.
+
+An author with more than OBOLE_FANOUT_MAX_FOLLOWERS followers is not fanned
+out: their followers' home timelines merge those posts in when read
+(`obole.posts.timelines.wide_statuses`), so such a post costs no more to
+write than any other (Twitter's hybrid). Direct statuses always fan out: their
+audience is the accounts they mention.
+
+In Huey's immediate mode (the tests) and inside `inline()` (`obole demo`) the
+fan-out runs in the status's own transaction, before it commits.
+
+Deleting a status deletes its pending row first, which waits for a fan-out
+that holds it, so the delete's removal from timelines runs after that fan-out
+and misses nothing. The audience is read when the fan-out runs, so a mute,
+block or unfollow made before then is respected; one made after removes the
+posts as it always has.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from obole.posts.models import PendingFanOut, Status, Visibility
+from obole.posts.timelines import reaches_all_followers, store
+
+# A pending fan-out this old is run by the sweep, whatever happened to its message.
+SWEEP_AFTER = timedelta(seconds=30)
+SWEEP_BATCH = 500
+
+_inline: ContextVar[bool] = ContextVar("fanout_inline", default=False)
+
+
+@contextlib.contextmanager
+def inline() -> Iterator[None]:
+    """Fan out in the caller's transaction instead of the task queue (for bulk seeding)."""
+    token = _inline.set(True)
+    try:
+        yield
+    finally:
+        _inline.reset(token)
+
+
+def schedule(status: Status, now: datetime) -> None:
+    """Put `status` in its author's timeline now and record that its fan-out is due."""
+    from huey.contrib.djhuey import HUEY
+
+    from obole.posts.tasks import fan_out
+
+    store().push(status.account_id, status.pk)
+    PendingFanOut.objects.create(status=status, created_at=now)
+    if _inline.get() or HUEY.immediate:
+        # Huey's immediate mode (the tests) runs the task here, in this transaction.
+        run(status.pk)
+        return
+    # Queued once the status is committed, so the worker is sure to see it.
+    transaction.on_commit(lambda: fan_out(status.pk))
+
+
+def run(status_id: int) -> bool:
+    """Fan out one status if it is still pending. Returns whether there was anything to do."""
+    with transaction.atomic():
+        # The lock keeps a concurrent run, or the status's deletion, waiting until this commits.
+        pending = PendingFanOut.objects.select_for_update().filter(status_id=status_id).first()
+        if pending is None:
+            return False  # done already, or the status was deleted
+        status = Status.objects.select_related("account", "reblog_of").get(pk=status_id)
+        if status.visibility == Visibility.DIRECT or reaches_all_followers(status.account.followers_count):
+            store().add(status)  # the author is in the audience
+        else:
+            store().push(status.account_id, status.pk)
+        pending.delete()
+    return True
+
+
+def sweep(now: datetime | None = None, older_than: timedelta = SWEEP_AFTER) -> int:
+    """Run the pending fan-outs older than `older_than`, oldest first. Returns how many ran."""
+    cutoff = (now or timezone.now()) - older_than
+    done = 0
+    while True:
+        batch = list(
+            PendingFanOut.objects.filter(created_at__lte=cutoff)
+            .order_by("created_at")
+            .values_list("status_id", flat=True)[:SWEEP_BATCH]
+        )
+        for status_id in batch:
+            done += run(status_id)
+        if len(batch) < SWEEP_BATCH:
+            return done
+
+
+def forget(status_ids: list[int]) -> None:
+    """Drop the pending fan-out of statuses about to be deleted (waits for one in progress)."""
+    PendingFanOut.objects.filter(status_id__in=status_ids).delete()

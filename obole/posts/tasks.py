@@ -1,0 +1,31 @@
+"""Background work of the posts app, run by `obole worker` (Huey): home-timeline fan-out.
+
+The PendingFanOut row is the record of the work (obole.posts.fanout); the
+task only says "fan out this status now", so a message that is lost, retried
+or delivered twice changes nothing but timing.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
+
+from obole.posts import fanout
+
+
+@db_task(retries=5, retry_delay=2)
+def fan_out(status_id: int) -> bool:
+    return fanout.run(status_id)
+
+
+@db_task()
+def sweep_fan_outs() -> int:
+    """Every pending fan-out, whatever its age (queued when a worker starts)."""
+    return fanout.sweep(older_than=timedelta(0))
+
+
+@db_periodic_task(crontab(minute="*"))
+def scheduled_fan_out_sweep() -> int:
+    return fanout.sweep()
