@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import re
 import signal
+import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -16,6 +21,7 @@ from tests.conftest import NOW, make_account, obole, subprocess_env
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 MEMBERS = 40
+ROOT = Path(__file__).resolve().parent.parent
 AS_OF = (NOW + timedelta(days=31)).isoformat()
 
 
@@ -85,3 +91,30 @@ def test_a_run_killed_half_way_and_run_again_charges_each_period_once(members):
     assert rerun.returncode == 0, err
     assert_each_renewed_exactly_once(members)
     assert not Invoice.objects.filter(status=inv.CHARGING).exists()
+
+
+def bench_env() -> tuple[str, dict[str, str]]:
+    """The database the suite runs on, for the crash harnesses in bench/ (they make their own)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
+    url = os.environ.get("OBOLE_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        env["BENCH_POSTGRES"] = url.rsplit("/", 1)[0]
+        return "postgresql", env
+    return "sqlite", env
+
+
+def test_the_crash_harness_kills_billing_runs_and_finds_each_period_charged_once():
+    """A small run of bench/crash_billing.py: SIGKILLs at seeded random moments, then exactly once."""
+    database, env = bench_env()
+    done = subprocess.run(
+        [sys.executable, "bench/crash_billing.py", "--kills", "4", "--kills-per-period", "2"]
+        + ["--members", "20", "--window", "3", "--databases", database, "--no-record"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    figures = r"kills (\d+) .* periods (\d+)\s+charges (\d+)\s+double (\d+)\s+missed (\d+)"
+    row = re.search(figures, done.stdout)
+    assert row, done.stdout
+    kills, periods, charges, double, missed = map(int, row.groups())
+    assert (kills, double, missed) == (4, 0, 0)
+    assert charges == 20 * periods and periods >= 2

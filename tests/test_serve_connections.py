@@ -146,3 +146,28 @@ def test_a_new_sqlite_database_is_created_private_with_its_wal(tmp_path):
     modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()}
     conn.close()
     assert modes == {"new.sqlite3": 0o600, "new.sqlite3-wal": 0o600, "new.sqlite3-shm": 0o600}
+
+
+def test_the_crash_harness_kills_the_server_under_posting_load_and_loses_no_acknowledged_post():
+    """A small run of bench/crash_serve.py: every post answered 2xx is there after SIGKILLs."""
+    import os
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
+    database = "sqlite"
+    if os.environ.get("OBOLE_DATABASE_URL", "").startswith("postgres"):
+        database, env["BENCH_POSTGRES"] = "postgresql", os.environ["OBOLE_DATABASE_URL"].rsplit("/", 1)[0]
+    done = subprocess.run(
+        [sys.executable, "bench/crash_serve.py", "--kills", "2", "--clients", "3", "--window", "3"]
+        + ["--databases", database, "--no-record"],
+        cwd=Path(__file__).resolve().parent.parent, env=env, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    row = re.search(r"kills (\d+)\s+acknowledged (\d+)\s+lost (\d+)", done.stdout)
+    assert row, done.stdout
+    kills, acknowledged, lost = map(int, row.groups())
+    assert (kills, lost) == (2, 0)
+    assert acknowledged > 0
