@@ -26,6 +26,7 @@ from obole.lib.env import (
     env_networks,
     env_str,
 )
+from obole.lib.files import keep_sqlite_private
 from obole.lib.money import parse_amount, valid_currency
 from obole.lib.rules import NAMES as RULE_NAMES
 from obole.lib.rules import RuleError, parse_rules
@@ -167,7 +168,7 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     if _database["NAME"] != ":memory:":
-        Path(_database["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        keep_sqlite_private(Path(_database["NAME"]))  # it holds sessions: 0600, like the secrets
         _database["TEST"] = {"NAME": str(Path(_database["NAME"]).with_name("test-obole.sqlite3"))}
 elif _database["ENGINE"] not in ("django.db.backends.postgresql",):
     raise ConfigError("OBOLE_DATABASE_URL must be a sqlite:// or postgres:// URL")
@@ -191,7 +192,7 @@ if OBOLE_REDIS_URL:
 else:
     from huey import SqliteHuey
 
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    keep_sqlite_private(DATA_DIR / "tasks.sqlite3")
     HUEY = SqliteHuey("obole", filename=str(DATA_DIR / "tasks.sqlite3"))
 # The cache holds rate-limit counters: shared in Redis when there is one,
 # else in each process's memory.

@@ -34,8 +34,10 @@ def fresh_postgres_database(label: str) -> str:
 
 
 @contextlib.contextmanager
-def serve(data_dir: Path, label: str, **settings: str) -> Iterator[tuple[str, dict]]:
-    """Start `obole serve` (2 workers) and yield its base URL and environment.
+def serve(
+    data_dir: Path, label: str, *, args: tuple[str, ...] = ("--workers", "2"), **settings: str
+) -> Iterator[tuple[str, dict]]:
+    """Start `obole serve` (2 workers, unless `args` say otherwise) and yield its base URL and environment.
 
     On PostgreSQL runs the server gets a database of its own, so its migrations
     never meet the test database.
@@ -49,7 +51,7 @@ def serve(data_dir: Path, label: str, **settings: str) -> Iterator[tuple[str, di
     env["OBOLE_BASE_URL"] = f"http://127.0.0.1:{port}"
     env.update(settings)
     process = subprocess.Popen(
-        [sys.executable, "-m", "obole", "serve", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "obole", "serve", "--port", str(port), *args],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

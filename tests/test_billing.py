@@ -58,15 +58,86 @@ def test_running_twice_charges_once(member):
     assert SandboxCharge.objects.count() == 2
 
 
-def test_a_membership_months_behind_is_brought_up_to_date_one_period_at_a_time(member):
-    billing.run(NOW + timedelta(days=95))
+def test_a_membership_months_behind_is_charged_only_for_the_period_running_now(member):
+    """Billing did not run for three months: the missed periods are not collected at once."""
+    report = billing.run(NOW + timedelta(days=95))
     member.membership.refresh_from_db()
     periods = sorted(
         Invoice.objects.filter(membership=member.membership).values_list("period_start", flat=True)
     )
-    assert [p.month for p in periods] == [11, 12, 1, 2]
-    assert member.membership.paid_until == NOW.replace(year=2027, month=3)
-    assert len(charges_of(member)) == 4
+    assert [(p.year, p.month) for p in periods] == [(2026, 11), (2027, 2)]
+    assert member.membership.paid_until == NOW.replace(year=2027, month=3)  # the anchor is kept
+    assert len(charges_of(member)) == 2
+    assert (report.invoiced, report.paid) == (1, 1)
+
+
+def test_a_membership_one_period_behind_renews_from_where_it_was_paid(member):
+    billing.run(NOW + timedelta(days=45))  # paid until 1 December; 15 days late
+    member.membership.refresh_from_db()
+    assert member.membership.paid_until == NOW.replace(year=2027, month=1)
+    assert len(charges_of(member)) == 2
+
+
+def test_a_deactivated_account_is_never_renewed_or_charged(member):
+    end = member.membership.paid_until
+    type(member).objects.filter(pk=member.pk).update(is_active=False)
+    report = billing.run(end - DAY)
+    member.membership.refresh_from_db()
+    assert (report.deactivated, member.membership.state) == (1, states.CANCELED)
+    assert member.membership.events.last().reason == "account deactivated"
+    report = billing.run(end + DAY)
+    member.membership.refresh_from_db()
+    assert (report.expired, report.invoiced, report.paid) == (1, 0, 0)
+    assert member.membership.state == states.EXPIRED
+    assert billing.run(end + 40 * DAY).paid == 0
+    assert len(charges_of(member)) == 1 and SandboxCharge.objects.count() == 1
+
+
+def test_a_past_due_account_deactivated_between_retries_is_not_charged_again(member):
+    end = member.membership.paid_until
+    _swap_card(member, "4000000000000341")
+    billing.run(end)
+    type(member).objects.filter(pk=member.pk).update(is_active=False)
+    attempts = SandboxCharge.objects.count()
+    billing.run(end + 2 * DAY)
+    assert SandboxCharge.objects.count() == attempts
+    assert Invoice.objects.get(kind=inv.RENEWAL).status == inv.VOID
+
+
+def test_a_run_takes_over_the_claims_of_a_dead_run_on_this_machine_at_once(member):
+    """Killed with money taken: the next run must not wait out --reclaim-after to record it."""
+    import subprocess
+    import sys
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    dead_run = billing.new_run_id().replace(f":{__import__('os').getpid()}:", f":{gone.pid}:")
+    at = renewal_due(member)
+    billing.invoices.open_renewals(at)
+    _, [claimed] = billing.invoices.claim_batch(dead_run, now=at, reclaim_after=timedelta(minutes=10), size=9)
+    billing.invoices.send_charge(claimed)  # ...and then the process died.
+
+    report = billing.run(at)  # the default reclaim_after: ten minutes
+    assert report.paid == 1
+    assert SandboxCharge.objects.count() == 2 and len(charges_of(member)) == 2
+
+
+def test_a_live_runs_claims_are_left_alone(member):
+    at = renewal_due(member)
+    billing.invoices.open_renewals(at)
+    billing.invoices.claim_batch(billing.new_run_id(), now=at, reclaim_after=timedelta(minutes=10), size=9)
+    assert billing.run(at).paid == 0
+    assert Invoice.objects.get(kind=inv.RENEWAL).status == inv.CHARGING
+
+
+def test_a_run_reports_only_the_outcomes_it_recorded(member):
+    at = renewal_due(member)
+    billing.invoices.open_renewals(at)
+    _, [claimed] = billing.invoices.claim_batch("other", now=at, reclaim_after=timedelta(minutes=10), size=9)
+    result = billing.invoices.send_charge(claimed)
+    assert len(billing.invoices.record_outcomes([(claimed.pk, claimed.attempts, result)], now=at)) == 1
+    # The same answer arriving from a second run that took the claim over is not counted again.
+    assert billing.invoices.record_outcomes([(claimed.pk, claimed.attempts, result)], now=at) == []
 
 
 def test_a_crash_between_charge_and_record_is_repaired_by_the_rerun(member):

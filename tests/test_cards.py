@@ -169,3 +169,74 @@ def test_a_second_payment_while_one_is_in_flight_is_refused(newcomer):
     )  # fmt: skip
     with pytest.raises(PaymentInProgress):
         services.pay(newcomer, card("4242424242424242"), now=NOW)
+
+
+# --- The one-card rule holds against swapping and respelling ----------------
+
+
+def test_a_card_that_paid_the_current_period_stays_bound_after_a_swap(member, newcomer):
+    """A pays with X, attaches Y; B tries X: refused before any charge is sent."""
+    from obole.membership.models import SandboxCharge
+
+    services.pay(member, card("5555555555554444"), now=NOW + timedelta(days=1))
+    member.membership.refresh_from_db()
+    assert member.membership.payment_method.last4 == "4444"
+    charges_before = SandboxCharge.objects.count()
+    with pytest.raises(CardRejected, match="already pays for another Obole account") as caught:
+        services.pay(newcomer, card("4242424242424242"), now=NOW + timedelta(days=2))
+    assert caught.value.status == 422
+    assert SandboxCharge.objects.count() == charges_before
+    assert not PaymentMethod.objects.filter(account=newcomer).exists()
+
+
+def test_a_swapped_card_is_free_again_once_the_period_it_paid_has_ended(member, newcomer):
+    services.pay(member, card("5555555555554444"), now=NOW + timedelta(days=1))
+    billing.run(member.membership.paid_until + timedelta(minutes=1))  # renewed on the new card
+    after = member.membership.paid_until + timedelta(hours=1)
+    assert services.pay(newcomer, card("4242424242424242"), now=after).state == states.ACTIVE
+
+
+def test_the_cap_counts_accounts_a_card_paid_for_before_a_swap(member, settings):
+    settings.OBOLE_ACCOUNTS_PER_CARD = 2
+    services.pay(member, card("5555555555554444"), now=NOW)
+    second = make_account("second")
+    assert services.pay(second, card("4242424242424242"), now=NOW).state == states.ACTIVE
+    with pytest.raises(CardRejected, match="2 accounts"):
+        services.pay(make_account("third"), card("4242424242424242"), now=NOW)
+
+
+def test_swapping_back_to_the_card_that_paid_is_allowed(member):
+    services.pay(member, card("5555555555554444"), now=NOW)
+    assert services.pay(member, card("4242424242424242"), now=NOW).payment_method.last4 == "4242"
+
+
+@pytest.mark.parametrize(
+    ("number", "message"),
+    [
+        ("04242424242424242", "not a card number any card network issues"),  # "0" + a known card
+        ("0000000000000000", "not a card number any card network issues"),
+        ("000000000000", "not a card number any card network issues"),
+        ("9999999999999995", "not a card number any card network issues"),
+        ("42424242424242426", "A Visa card number is not 17 digits long"),
+        ("55555555555544440", "A Mastercard card number is not 17 digits long"),
+        ("3782822463100052", "American Express card number is not 16"),
+    ],
+)
+def test_numbers_no_network_issues_are_refused(newcomer, number, message):
+    from obole.membership.cards import luhn_valid
+
+    assert luhn_valid(number)  # so only the new rule can refuse it
+    with pytest.raises(CardRejected, match=message) as caught:
+        services.pay(newcomer, card(number), now=NOW)
+    assert (caught.value.field, caught.value.status) == ("card_number", 422)
+    assert not CardFingerprint.objects.exists()
+
+
+def test_a_leading_zero_does_not_make_a_card_in_use_look_new(member, api_as, newcomer):
+    answer = api_as(newcomer).post(
+        "/api/obole/v1/membership/payment_method",
+        {"card_number": "0 4242 4242 4242 4242", "exp_month": 12, "exp_year": 2030, "cvc": "123"},
+    )
+    assert answer.status_code == 422
+    assert "card network" in answer.json()["error"]
+    assert CardFingerprint.objects.count() == 1

@@ -1,6 +1,8 @@
 """The billing run: expire, invoice, charge — safe to rerun and to overlap.
 
-`run(now)` does three passes, each one idempotent:
+`run(now)` does these passes, each one idempotent:
+  0. memberships of accounts that staff deactivated are canceled: never renewed
+     or charged again, they end with the period already paid (no refund);
   1. canceled memberships whose period has ended expire;
   2. active memberships whose period has ended get their renewal invoice
      (one per period, by a unique constraint);
@@ -8,6 +10,13 @@
 Passes 2 and 3 repeat while they find work, so a membership that is several
 periods behind (billing was not run for a while, or a demo moved the clock)
 is brought up to date in one run.
+
+A run is named `<host>:<pid>:<random>` on the invoices it claims. A run killed
+half-way leaves claims behind, and the provider may already have taken the
+money for them; the next run on the same machine sees that the process is gone
+and takes them over at once, with the same idempotency keys, so the provider
+answers with the charges it already made and they are recorded. Claims of a
+run on another machine are taken over once they are `reclaim_after` old.
 
 Provider calls are network calls (a real provider answers in a few hundred
 milliseconds), so the charges of a batch are sent from a small thread pool;
@@ -20,8 +29,11 @@ the clock. Claims and their expiry use the real clock.
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import secrets
+import socket
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -42,6 +54,7 @@ MAX_ROUNDS = 60
 
 @dataclass
 class Report:
+    deactivated: int = 0
     expired: int = 0
     invoiced: int = 0
     paid: int = 0
@@ -71,19 +84,23 @@ def run(
 ) -> Report:
     progress = progress or Progress()
     report = Report()
-    run_id = secrets.token_hex(8)
+    run_id = new_run_id()
+    report.deactivated = cancel_deactivated(now)
     report.expired = expire_ended(now)
     # Pool threads have connections of their own, which cannot see the rows of
     # a transaction the caller holds open (as tests do): then charge serially.
     with _Charger(1 if connection.in_atomic_block else concurrency) as charger:
         for _ in range(MAX_ROUNDS):
-            report.invoiced += invoices.open_renewals(now)
-            total = inv.Invoice.objects.filter(invoices.due(now, reclaim_after)).count()
+            report.invoiced += invoices.open_renewals(now, run_id=run_id)
+            dead = dead_runs_here()
+            total = inv.Invoice.objects.filter(invoices.due(now, reclaim_after, dead)).count()
             if not total:
                 break
             progress.start(total)
             while True:
-                seen, claimed = invoices.claim_batch(run_id, now=now, reclaim_after=reclaim_after, size=batch)
+                seen, claimed = invoices.claim_batch(
+                    run_id, now=now, reclaim_after=reclaim_after, size=batch, dead_runs=dead
+                )
                 if not seen:
                     break
                 report.skipped += seen - len(claimed)
@@ -134,6 +151,59 @@ class _Charger:
 
         list(self.pool.map(close, range(self.concurrency)))
         self.pool.shutdown()
+
+
+def _host_tag() -> str:
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def new_run_id() -> str:
+    """`<host>:<pid>:<random>`, at most 32 characters (Invoice.claimed_by)."""
+    return f"{_host_tag()}:{os.getpid()}:{secrets.token_hex(4)}"
+
+
+def dead_runs_here() -> list[str]:
+    """Runs on this machine that hold claims but whose process has ended."""
+    prefix = f"{_host_tag()}:"
+    holders = (
+        inv.Invoice.objects.filter(status=inv.CHARGING, claimed_by__startswith=prefix)
+        .values_list("claimed_by", flat=True)
+        .distinct()
+    )
+    return [run for run in holders if not _alive(int(run.split(":")[1]))]
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: alive
+    return True
+
+
+def locked(membership_id: int) -> Membership:
+    return Membership.objects.select_for_update().select_related("account").get(pk=membership_id)
+
+
+def cancel_deactivated(now: datetime) -> int:
+    """Cancel the renewing memberships of deactivated accounts, and void what they owe."""
+    ids = Membership.objects.filter(
+        account__is_active=False, state__in=states.TRANSITIONS["cancel"].sources
+    ).values_list("pk", flat=True)
+    count = 0
+    for membership_id in list(ids):
+        with transaction.atomic():
+            membership = locked(membership_id)
+            if membership.account.is_active or membership.state not in states.TRANSITIONS["cancel"].sources:
+                continue
+            membership.cancel(now=now, reason="account deactivated")
+            inv.Invoice.objects.filter(membership=membership, status=inv.OPEN).update(status=inv.VOID)
+            count += 1
+    return count
 
 
 def expire_ended(now: datetime) -> int:

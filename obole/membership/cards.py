@@ -33,6 +33,29 @@ _BRANDS = (
 )
 
 
+# The lengths each network issues. A number of another length, or one no network
+# issues at all (a leading 0 or 9, all zeros), is refused: it would otherwise pass
+# Luhn and get a fingerprint of its own — "0" + a known card looks like a new card.
+_LENGTHS = {
+    "amex": (15,),
+    "diners": tuple(range(14, 20)),
+    "discover": tuple(range(16, 20)),
+    "jcb": tuple(range(16, 20)),
+    "unionpay": tuple(range(16, 20)),
+    "mastercard": (16,),
+    "visa": (13, 16, 19),
+}
+_BRAND_NAMES = {
+    "amex": "American Express",
+    "diners": "Diners Club",
+    "discover": "Discover",
+    "jcb": "JCB",
+    "unionpay": "UnionPay",
+    "mastercard": "Mastercard",
+    "visa": "Visa",
+}
+
+
 class CardError(ValueError):
     """The card details are malformed; the message says what to fix."""
 
@@ -43,6 +66,12 @@ class CardError(ValueError):
 
 @sensitive_variables()
 def normalize_number(number: str) -> str:
+    """The digits of a card number as a person may type it (spaces and dashes dropped).
+
+    This is the one form that is fingerprinted; check_card refuses anything a
+    card network would not issue, so two spellings of one card cannot reach
+    fingerprint() as different strings.
+    """
     return "".join(ch for ch in number if ch not in " -")
 
 
@@ -95,6 +124,12 @@ def check_card(number: str, exp_month: int, exp_year: int, cvc: str, now: dateti
         raise CardError("Your card number must be 12 to 19 digits.", "card_number")
     if not luhn_valid(digits):
         raise CardError("Your card number is invalid; please check it.", "card_number")
+    brand = brand_of(digits)
+    if brand == "unknown":
+        raise CardError("This is not a card number any card network issues; please check it.", "card_number")
+    if len(digits) not in _LENGTHS[brand]:
+        name = _BRAND_NAMES[brand]
+        raise CardError(f"A {name} card number is not {len(digits)} digits long.", "card_number")
     if not 1 <= exp_month <= 12:
         raise CardError("The expiry month must be between 1 and 12.", "exp_month")
     if exp_year < 100:
@@ -103,7 +138,7 @@ def check_card(number: str, exp_month: int, exp_year: int, cvc: str, now: dateti
         raise CardError("Your card has expired.", "exp_year")
     if exp_year > now.year + 50:
         raise CardError("The expiry year is too far in the future.", "exp_year")
-    cvc_length = 4 if brand_of(digits) == "amex" else 3
+    cvc_length = 4 if brand == "amex" else 3
     if not (cvc.isascii() and cvc.isdigit()) or len(cvc) != cvc_length:
         raise CardError(f"The security code (CVC) must be {cvc_length} digits.", "cvc")
     return digits

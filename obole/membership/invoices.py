@@ -13,6 +13,7 @@ A period is charged exactly once because
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -71,14 +72,21 @@ def claim_open_now(membership: Membership, *, now: datetime) -> Invoice | None:
     return invoice
 
 
-def open_renewals(now: datetime, *, batch: int = 1000) -> int:
+def open_renewals(now: datetime, *, run_id: str = "", batch: int = 1000) -> int:
     """Open the invoice for the next period of every active membership whose period ended.
 
-    Inserted in batches; the unique (membership, period_start) constraint drops
-    an invoice that a run side by side inserted first.
+    Returns how many this call opened. Inserted in batches; the unique
+    (membership, period_start) constraint drops an invoice that a run side by
+    side inserted first, and that run counts it, not this one.
+
+    A membership more than a whole period behind (billing did not run for a
+    while) is not charged for the periods it missed: its renewal is the period
+    running now, counted from its anchor. The member was not asked to pay while
+    billing was stopped, so collecting those periods at once would be a
+    surprise bill for a lapse that was the server's, not theirs.
     """
     ended = (
-        Membership.objects.filter(state=states.ACTIVE, paid_until__lte=now)
+        Membership.objects.filter(state=states.ACTIVE, paid_until__lte=now, account__is_active=True)
         .exclude(invoices__status__in=(inv.OPEN, inv.CHARGING))
         .order_by("pk")
         .values_list("pk", "anchor", "paid_until", "account__country", "payment_method__country")
@@ -89,26 +97,14 @@ def open_renewals(now: datetime, *, batch: int = 1000) -> int:
     # would pin a snapshot, and a run writing beside it would make our inserts
     # fail at once with "database is locked" instead of waiting their turn.
     while rows := list(ended.filter(pk__gt=after)[:batch]):
-        # The card's issuing country sets the price; the country the member declared is the fallback.
-        plan_rows = [(row[:4], plan_for(row[4] or row[3])) for row in rows]
-        opened += len(rows)
         Invoice.objects.bulk_create(
-            [
-                Invoice(
-                    membership_id=membership_id,
-                    kind=inv.RENEWAL,
-                    period_start=start,
-                    period_end=periods.next_boundary(anchor or start, plan.interval, start),
-                    amount=plan.amount,
-                    currency=plan.currency,
-                    next_attempt_at=start,
-                    created_at=now,
-                )
-                for (membership_id, anchor, start, _), plan in plan_rows
-            ],
+            [_renewal(row, now, run_id) for row in rows],
             ignore_conflicts=True,
         )
         after = rows[-1][0]
+        opened += Invoice.objects.filter(
+            membership_id__in=[row[0] for row in rows], opened_by=run_id, created_at=now
+        ).count()
     return opened
 
 
@@ -117,14 +113,44 @@ def card_country(membership: Membership) -> str:
     return method.country if method is not None else ""
 
 
-def due(now: datetime, reclaim_after: timedelta) -> Q:
-    """Invoices a run may claim: open and due, or claimed by a run that has gone quiet."""
+def _renewal(row: tuple, now: datetime, run_id: str) -> Invoice:
+    membership_id, anchor, paid_until, declared, issuing = row
+    # The card's issuing country sets the price; the country the member declared is the fallback.
+    plan = plan_for(issuing or declared)
+    start, end = periods.current_period(anchor or paid_until, plan.interval, now)
+    if start <= paid_until:  # at most one period behind: the next one, as usual
+        start, end = paid_until, periods.next_boundary(anchor or paid_until, plan.interval, paid_until)
+    return Invoice(
+        membership_id=membership_id,
+        kind=inv.RENEWAL,
+        period_start=start,
+        period_end=end,
+        amount=plan.amount,
+        currency=plan.currency,
+        next_attempt_at=start,
+        created_at=now,
+        opened_by=run_id,
+    )
+
+
+def due(now: datetime, reclaim_after: timedelta, dead_runs: Collection[str] = ()) -> Q:
+    """Invoices a run may claim: open and due, or claimed by a run that has gone quiet or died.
+
+    Taking over a claim is safe for the money even if its run is alive after
+    all: the same attempt is sent with the same idempotency key, the provider
+    answers it once, and the outcome is recorded once (record_outcomes).
+    """
+    # No joins here: claim_batch's UPDATE uses this as its condition, and on
+    # PostgreSQL a join becomes a subquery that is not checked again against a
+    # row a run side by side has just changed — a paid invoice could be claimed.
     stale = timezone.now() - reclaim_after
-    return Q(status=inv.OPEN, next_attempt_at__lte=now) | Q(status=inv.CHARGING, claimed_at__lte=stale)
+    dead = Q(status=inv.CHARGING, claimed_by__in=list(dead_runs)) if dead_runs else Q(pk__in=[])
+    fresh = Q(status=inv.OPEN, next_attempt_at__lte=now)
+    return fresh | Q(status=inv.CHARGING, claimed_at__lte=stale) | dead
 
 
 def claim_batch(
-    run_id: str, *, now: datetime, reclaim_after: timedelta, size: int
+    run_id: str, *, now: datetime, reclaim_after: timedelta, size: int, dead_runs: Collection[str] = ()
 ) -> tuple[int, list[Invoice]]:
     """Claim up to `size` due invoices with one conditional UPDATE.
 
@@ -133,11 +159,16 @@ def claim_batch(
     over a stale claim repeats the same attempt, and so the same idempotency key.
     """
     ids = list(
-        Invoice.objects.filter(due(now, reclaim_after)).order_by("pk").values_list("pk", flat=True)[:size]
+        Invoice.objects.filter(due(now, reclaim_after, dead_runs))
+        # A deactivated account is never charged again (billing.cancel_deactivated
+        # voids its invoices; this covers a deactivation between two passes).
+        .filter(Q(status=inv.CHARGING) | Q(membership__account__is_active=True))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:size]
     )
     if not ids:
         return 0, []
-    Invoice.objects.filter(due(now, reclaim_after), pk__in=ids).update(
+    Invoice.objects.filter(due(now, reclaim_after, dead_runs), pk__in=ids).update(
         attempts=Case(
             When(status=inv.OPEN, then=F("attempts") + 1),
             default=F("attempts"),
@@ -166,7 +197,8 @@ def send_charge(invoice: Invoice) -> ChargeResult:
 
 def record_outcome(invoice_id: int, attempt: int, result: ChargeResult, *, now: datetime) -> Invoice:
     """Record what the provider answered for attempt `attempt` of one invoice, once."""
-    return record_outcomes([(invoice_id, attempt, result)], now=now)[0]
+    recorded = record_outcomes([(invoice_id, attempt, result)], now=now)
+    return recorded[0] if recorded else Invoice.objects.get(pk=invoice_id)
 
 
 def record_outcomes(outcomes: list[tuple[int, int, ChargeResult]], *, now: datetime) -> list[Invoice]:
@@ -176,6 +208,9 @@ def record_outcomes(outcomes: list[tuple[int, int, ChargeResult]], *, now: datet
     order, so two runs recording side by side cannot deadlock. An answer for an
     attempt that is no longer in flight was recorded already (by whoever sent
     the same key) and is skipped.
+
+    Returns the invoices whose outcome this call recorded, so that each run
+    reports its own work and not that of a run side by side.
     """
     ids = [invoice_id for invoice_id, _, _ in outcomes]
     owners = Invoice.objects.filter(pk__in=ids).values("membership_id")
@@ -185,10 +220,12 @@ def record_outcomes(outcomes: list[tuple[int, int, ChargeResult]], *, now: datet
             m.pk: m for m in Membership.objects.select_for_update().filter(pk__in=owners).order_by("pk")
         }
         locked = {i.pk: i for i in Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        recorded = []
         for invoice_id, attempt, result in outcomes:
             invoice = locked[invoice_id]
             if invoice.status != inv.CHARGING or invoice.attempts != attempt:
                 continue
+            recorded.append(invoice)
             membership = memberships[invoice.membership_id]
             if result.succeeded:
                 _record_paid(membership, invoice, result, now=now)
@@ -196,7 +233,7 @@ def record_outcomes(outcomes: list[tuple[int, int, ChargeResult]], *, now: datet
                 _record_failed(membership, invoice, result, now=now)
             invoice.claimed_by = ""
             invoice.save()
-    return [locked[invoice_id] for invoice_id in ids]
+    return recorded
 
 
 def settle_waiting(invoice_id: int, attempt: int, result: ChargeResult, *, now: datetime) -> Invoice | None:
@@ -231,6 +268,9 @@ def _record_paid(membership: Membership, invoice: Invoice, result: ChargeResult,
     )
     invoice.status = inv.PAID
     invoice.paid_at = now
+    # A card is not swapped while its invoice is charging (services._adopt_card),
+    # so the card on file is the one that was charged.
+    invoice.paid_with_id = membership.payment_method_id
     invoice.next_attempt_at = None
     invoice.last_error = ""
     invoice.pending_ref = ""

@@ -26,6 +26,16 @@ def boundary(anchor: datetime, interval: str, index: int) -> datetime:
 
 def next_boundary(anchor: datetime, interval: str, after: datetime) -> datetime:
     """The first period boundary strictly after `after`."""
+    return boundary(anchor, interval, _next_index(anchor, interval, after))
+
+
+def current_period(anchor: datetime, interval: str, at: datetime) -> tuple[datetime, datetime]:
+    """The period running at `at`: (its start, at or before `at`; its end, after `at`)."""
+    index = _next_index(anchor, interval, at)
+    return boundary(anchor, interval, index - 1), boundary(anchor, interval, index)
+
+
+def _next_index(anchor: datetime, interval: str, after: datetime) -> int:
     step = _STEP[interval]
     # Estimate the index from the average length of a step, then correct.
     average = (anchor + step * 12 - anchor) / 12
@@ -34,4 +44,4 @@ def next_boundary(anchor: datetime, interval: str, after: datetime) -> datetime:
         index -= 1
     while anchor + step * index <= after:
         index += 1
-    return anchor + step * index
+    return index

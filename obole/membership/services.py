@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import pydantic
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.views.decorators.debug import sensitive_variables
 
 from obole.accounts.models import Account
@@ -138,11 +139,7 @@ def _adopt_card(membership: Membership, attached: AttachedMethod, *, now: dateti
     row = CardFingerprint.objects.select_for_update().get(pk=card.fingerprint)
     if row.blocked_at:
         raise CardRejected("This card cannot be used on Obole.", field="card_number", reason="blocklisted")
-    holders = (
-        Membership.objects.filter(payment_method__fingerprint=row, state__in=CARD_HOLDING_STATES)
-        .exclude(pk=membership.pk)
-        .count()
-    )
+    holders = accounts_bound_to(row.pk, now=now).exclude(pk=membership.pk).count()
     if holders >= settings.OBOLE_ACCOUNTS_PER_CARD:
         raise CardRejected(
             "This card already pays for another Obole account. Each card can pay for "
@@ -184,6 +181,24 @@ def _adopt_card(membership: Membership, attached: AttachedMethod, *, now: dateti
     if membership.state == states.PAST_DUE:
         return invoices.claim_open_now(membership, now=now)
     return None  # active or canceled: the new card is used from the next renewal
+
+
+def accounts_bound_to(fingerprint: str, *, now: datetime) -> QuerySet[Membership]:
+    """The live memberships a card counts against (DESIGN rule 4, the per-card cap).
+
+    A membership holds a card while it is on file, and also while a period that
+    card paid for is running, whatever card is on file now: otherwise one card
+    could pay for account A, be swapped for another, and pay for B in the same
+    period (and so on down a farm).
+    """
+    paid_current_period = Q(
+        invoices__status=inv.PAID, invoices__paid_with__fingerprint=fingerprint, invoices__period_end__gt=now
+    )
+    return (
+        Membership.objects.filter(state__in=CARD_HOLDING_STATES)
+        .filter(Q(payment_method__fingerprint=fingerprint) | paid_current_period)
+        .distinct()
+    )
 
 
 def cancel(account: Account, *, now: datetime) -> Membership:

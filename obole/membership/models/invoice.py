@@ -38,12 +38,19 @@ class Invoice(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     # The billing run that holds the claim (empty when none does).
     claimed_by = models.CharField(max_length=32, blank=True)
+    # The billing run that opened a renewal, so each run reports only its own work.
+    opened_by = models.CharField(max_length=32, blank=True)
     last_error = models.CharField(max_length=200, blank=True)
     # The provider's payment that waits for the member to confirm it (3-D Secure);
     # while it waits, dunning is paused (next_attempt_at is empty).
     pending_ref = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField()
     paid_at = models.DateTimeField(null=True, blank=True)
+    # The card that paid: it stays bound to the membership until period_end,
+    # whatever card is on file by then (services.accounts_bound_to).
+    paid_with = models.ForeignKey(
+        "membership.PaymentMethod", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [

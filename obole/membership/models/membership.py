@@ -58,8 +58,8 @@ class Membership(models.Model):
     def lapse(self, *, now: datetime, reason: str = "") -> None:
         self._move("lapse", now, reason)
 
-    def cancel(self, *, now: datetime) -> None:
-        self._move("cancel", now)
+    def cancel(self, *, now: datetime, reason: str = "") -> None:
+        self._move("cancel", now, reason)
 
     def resume(self, *, now: datetime) -> None:
         self._move("resume", now)

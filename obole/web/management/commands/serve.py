@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import subprocess
 import sys
@@ -9,9 +10,35 @@ from argparse import BooleanOptionalAction
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from obole.lib.env import env_bool
+
+DEFAULT_CONNECTIONS = 4096
+# A client that has not sent a request's headers this long after it began (or,
+# on a kept-alive connection, after the last response) is dropped: slow-loris
+# clients cannot hold connections for ever.
+HEADER_READ_TIMEOUT_MS = 10_000
+
+
+def room_for_connections(wanted: int) -> int:
+    """Raise this process's open-file limit toward `wanted` sockets; return how many fit.
+
+    Each connection is a file descriptor; accepting past the limit would fail.
+    Leave some descriptors for the database, log files and the listener.
+    """
+    import resource
+
+    spare = 64
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft != resource.RLIM_INFINITY and soft < wanted + spare:
+        target = wanted + spare if hard == resource.RLIM_INFINITY else min(hard, wanted + spare)
+        with contextlib.suppress(ValueError, OSError):
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if soft == resource.RLIM_INFINITY:
+        return wanted
+    return max(1, min(wanted, soft - spare))
 
 
 def _die_with_parent() -> None:
@@ -32,6 +59,12 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--workers", type=int, default=1, help="web worker processes")
         parser.add_argument("--threads", type=int, default=4, help="threads per worker for blocking I/O")
+        parser.add_argument(
+            "--connections",
+            type=int,
+            default=DEFAULT_CONNECTIONS,
+            help="open connections per worker, idle keep-alive ones included (default %(default)s)",
+        )
         parser.add_argument("--no-migrate", action="store_true", help="do not apply migrations first")
         parser.add_argument(
             "--task-worker",
@@ -43,6 +76,11 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, workers: int, threads: int, **options) -> None:
         from granian import Granian
         from granian.constants import Interfaces
+        from granian.http import HTTP1Settings
+
+        if threads < 1 or workers < 1 or options["connections"] < 1:
+            raise CommandError("--workers, --threads and --connections must be at least 1")
+        connections = room_for_connections(options["connections"])
 
         if not options["no_migrate"] and env_bool("OBOLE_AUTO_MIGRATE", True):
             call_command("migrate", interactive=False, verbosity=0)
@@ -67,7 +105,13 @@ class Command(BaseCommand):
                 interface=Interfaces.WSGI,
                 workers=workers,
                 blocking_threads=threads,
-                backpressure=threads,
+                # Granian's backpressure counts open connections, not requests: a
+                # permit is held for a connection's whole life. Set to the thread
+                # count, four idle sockets would stop the server answering anyone.
+                # Requests are limited by the blocking threads; connections only by
+                # what the process may hold open.
+                backpressure=connections,
+                http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
                 log_access=env_bool("OBOLE_ACCESS_LOG", False),
             ).serve()
         finally:
