@@ -292,10 +292,12 @@ def test_several_statuses_are_at_most_forty(member, api_as):
     assert_error(api_as(member).get(STATUSES, **{"id[]": list(range(1, 42))}), 422, "40")
 
 
-def test_statuses_answer_405_to_other_methods(member, api_as):
+def test_statuses_answer_405_to_other_methods_and_422_to_editing(member, api_as):
     status = post(member)
     api = api_as(member)
     response = api.client.put(url(status), "{}", content_type="application/json", headers=api.headers)
+    assert_error(response, 422, "Editing statuses is not supported")
+    response = api.client.patch(url(status), "{}", content_type="application/json", headers=api.headers)
     assert_error(response, 405)
     assert response["Allow"] == "GET, DELETE"
     assert_error(api.client.delete(STATUSES, headers=api.headers), 405)

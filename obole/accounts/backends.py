@@ -7,7 +7,6 @@ from django.http import HttpRequest
 
 from obole.accounts.models import Account
 
-
 # The longest thing that names an account: an e-mail address (its column's width).
 _LONGEST_NAME = Account._meta.get_field("email").max_length
 
