@@ -9,6 +9,7 @@ urlpatterns = [
     path("oauth/authorize", oauth.AuthorizeView.as_view(), name="oauth-authorize"),
     path("oauth/token", oauth.token, name="oauth-token"),
     path("oauth/revoke", oauth.revoke, name="oauth-revoke"),
+    path("oauth/userinfo", oauth.userinfo, name="oauth-userinfo"),
     path("", include("obole.api.urls")),
     path("", include("obole.web.urls")),
 ]
