@@ -143,7 +143,8 @@ def test_oauth_server_metadata_has_every_field_the_document_requires(member, api
 @pytest.mark.slow
 def test_serve_on_another_port_makes_links_with_that_port(tmp_path, settings):
     with serve(tmp_path, "port", OBOLE_BASE_URL="") as (base, _env):
-        app = json.loads(_post(f"{base}/api/v1/apps", {"client_name": "t", "redirect_uris": "urn:x", "scopes": "read write"}))
+        registration = {"client_name": "t", "redirect_uris": "urn:x", "scopes": "read write"}
+        app = json.loads(_post(f"{base}/api/v1/apps", registration))
         grant = {"grant_type": "client_credentials", "scope": "read write"}
         grant |= {"client_id": app["client_id"], "client_secret": app["client_secret"]}
         app_token = json.loads(_post(f"{base}/oauth/token", grant))["access_token"]

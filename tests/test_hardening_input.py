@@ -104,7 +104,8 @@ def test_a_status_with_a_nul_or_a_lone_surrogate_is_refused(member, api_as, fiel
 @pytest.mark.parametrize("field", ["display_name", "note"])
 def test_a_profile_with_a_nul_or_a_lone_surrogate_is_refused(member, api_as, field, bad):
     api = api_as(member)
-    assert_refused(raw_json(api, "PATCH", "/api/v1/accounts/update_credentials", json.dumps({field: bad})), 400)
+    body = json.dumps({field: bad})
+    assert_refused(raw_json(api, "PATCH", "/api/v1/accounts/update_credentials", body), 400)
     form = f"{field}=a%00b"
     assert_refused(
         api.client.generic(
