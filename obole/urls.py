@@ -11,6 +11,7 @@ urlpatterns = [
     path("oauth/token", oauth.token, name="oauth-token"),
     path("oauth/revoke", oauth.revoke, name="oauth-revoke"),
     path("media/<path:name>", media_views.serve, name="media"),
+    path("oauth/userinfo", oauth.userinfo, name="oauth-userinfo"),
     path("", include("obole.api.urls")),
     path("", include("obole.web.urls")),
 ]

@@ -38,6 +38,11 @@ def create_account(username: str, password: str, email: str = "", *, ip: str | N
         raise ValidationError({"username": exc.error_list}) from None
     if Account.objects.filter(username__iexact=username).exists():
         raise ValidationError({"username": _taken()})
+    longest = Account._meta.get_field("email").max_length
+    if len(email) > longest:
+        raise ValidationError(
+            {"email": ValidationError(f"is too long (maximum is {longest} characters)", code="max_length")}
+        )
     account = Account(username=username, email=email, signup_ip=ip)
     try:
         validate_password(password, account)

@@ -36,7 +36,15 @@ from obole.accounts.models import DISPLAY_NAME_MAX_LENGTH, NOTE_MAX_LENGTH, Acco
 from obole.accounts.services import client_ip, create_account
 from obole.api import entities
 from obole.api.auth import grants
-from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpoint, error, truthy
+from obole.api.endpoints import (
+    ApiError,
+    array_param,
+    authorize_if_token,
+    endpoint,
+    error,
+    not_allowed,
+    truthy,
+)
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import WriteRefused
 from obole.membership.permissions import profile_text_refusal
@@ -127,9 +135,7 @@ def collection(request: HttpRequest) -> JsonResponse:
         return sign_up(request)
     if request.method == "GET":
         return index(request)
-    response = error(405, "Use GET or POST for this endpoint.")
-    response["Allow"] = "GET, POST"
-    return response
+    return not_allowed(request, "GET", "POST")
 
 
 @endpoint(("POST",), app=True)
@@ -252,7 +258,7 @@ def update_credentials(request: HttpRequest) -> JsonResponse:
 
     `source` comes nested in JSON ({"source": {"privacy": ...}}) or flat in
     forms (source[privacy]=...). Avatars, headers and profile fields are not
-    kept yet and are ignored, as Mastodon ignores parameters it does not know.
+    kept yet: sending one answers 422 rather than a success that drops it.
     """
     data = request.data
     source = data.get("source", {})
@@ -262,6 +268,12 @@ def update_credentials(request: HttpRequest) -> JsonResponse:
         **source,
         **{key[7:-1]: v for key, v in data.items() if key.startswith("source[") and key.endswith("]")},
     }
+    for name in ("avatar", "header"):
+        if name in request.uploads or data.get(name) not in (None, ""):
+            # Saying "saved" while dropping the picture would leave the member wondering where it went.
+            raise ApiError(422, f"{name}: uploading a picture is not supported on this server yet.")
+    if any(key.startswith("fields_attributes") for key in data):
+        raise ApiError(422, "fields_attributes: profile fields are not supported on this server yet.")
     account = request.account
     problems = Problems()
     changed: dict[str, object] = {}

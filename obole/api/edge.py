@@ -20,6 +20,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.http.multipartparser import MultiPartParserError
 from django.urls import Resolver404, get_resolver
 
+from obole.api import unsupported
 from obole.lib.clean import problem
 
 # Where clients (not browsers) call: answered in JSON, and forgiving about a trailing slash.
@@ -82,8 +83,8 @@ def _drop_trailing_slash(request: HttpRequest) -> None:
     """Route `/api/v1/x/` as `/api/v1/x` when only the latter exists."""
     resolver = get_resolver()
     try:
-        resolver.resolve(request.path_info)
-        return
+        if resolver.resolve(request.path_info).func is not unsupported.view:
+            return
     except Resolver404:
         pass
     stripped = request.path_info.rstrip("/")

@@ -27,7 +27,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from obole.accounts.models import Account
 from obole.accounts.services import client_ip
-from obole.api import ratelimit
+from obole.api import ratelimit, unsupported
 from obole.api.auth import bearer_token, find_app_token, find_token, grants
 from obole.lib.clean import problem
 from obole.lib.errors import UserError, WriteRefused
@@ -137,11 +137,23 @@ def _form(request: HttpRequest, body: bytes) -> QueryDict:
     """The form fields of the body. Django parses forms only for POST; Mastodon
     clients also send them with PATCH (update_credentials) and PUT."""
     if request.method == "POST":
+        request.uploads = set(request.FILES)
         return request.POST
     if request.content_type == "multipart/form-data":
-        fields, _files = request.parse_file_upload(request.META, io.BytesIO(body))
+        fields, files = request.parse_file_upload(request.META, io.BytesIO(body))
+        request.uploads = set(files)
         return fields
     return QueryDict(body, encoding=request.encoding)
+
+
+def not_allowed(request: HttpRequest, *methods: str) -> JsonResponse:
+    """405 naming the methods this path takes; 422 when the method is a Mastodon feature Obole lacks."""
+    feature = unsupported.feature(request.method, request.path_info)
+    if feature is not None:
+        return unsupported.refusal(feature)
+    response = error(405, f"Use {' or '.join(methods)} for this endpoint.")
+    response["Allow"] = ", ".join(methods)
+    return response
 
 
 def validation_message(exc: pydantic.ValidationError) -> str:
@@ -203,9 +215,7 @@ def endpoint(
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
             if request.method not in methods:
-                response = error(405, f"Use {' or '.join(methods)} for this endpoint.")
-                response["Allow"] = ", ".join(methods)
-                return response
+                return not_allowed(request, *methods)
             request.rate = None
             try:
                 response = _call(view, request, args, kwargs, scope=scope, write=write, limit=limit, app=app)
@@ -239,6 +249,7 @@ def _seen(account: Account) -> None:
 def _call(view: Callable, request: HttpRequest, args, kwargs, *, scope, write, limit, app) -> HttpResponse:
     """Authenticate, count, authorise, then run the view — in that order, so that
     even refused requests count against the caller's rate limit."""
+    request.uploads = set()  # names of the files sent in a multipart form
     request.data = _read_body(request)
     request.account = None
     request.token = None

@@ -128,6 +128,12 @@ def _streaming(request: HttpRequest) -> str:
     return f"{'wss' if request.is_secure() else 'ws'}://{request.get_host()}"
 
 
+def _contact() -> dict:
+    """{"email": OBOLE_CONTACT_EMAIL}, or nothing: an empty string is not an address, and an app
+    that shows "Contact: " with nothing after it helps nobody. Set the variable in production."""
+    return {"email": settings.OBOLE_CONTACT_EMAIL} if settings.OBOLE_CONTACT_EMAIL else {}
+
+
 @endpoint(("GET",))
 def v1(request: HttpRequest) -> JsonResponse:
     stats = instance_stats()
@@ -137,7 +143,7 @@ def v1(request: HttpRequest) -> JsonResponse:
             "title": TITLE,
             "short_description": description(),
             "description": description(),
-            "email": settings.OBOLE_CONTACT_EMAIL,
+            **_contact(),
             "version": version_string(),
             "urls": {"streaming_api": _streaming(request)},
             "stats": {key: stats[key] for key in ("user_count", "status_count", "domain_count")},
@@ -189,7 +195,7 @@ def v2(request: HttpRequest) -> JsonResponse:
                 "url": None,
             },
             "api_versions": {"mastodon": 2},
-            "contact": {"email": settings.OBOLE_CONTACT_EMAIL, "account": None},
+            "contact": {**_contact(), "account": None},
             "rules": rules(),
         }
     )

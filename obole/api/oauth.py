@@ -43,8 +43,10 @@ from oauth2_provider.views import AuthorizationView, RevokeTokenView, TokenView
 from oauthlib.oauth2.rfc6749.errors import InvalidScopeError, OAuth2Error
 
 from obole.accounts import login_limits
+from obole.api import entities
 from obole.api.auth import grants
 from obole.api.endpoints import ApiError, endpoint
+from obole.api.entities import profile_url
 from obole.api.models import AppRegistration
 from obole.lib.addresses import client_address_from_meta
 from obole.lib.clean import problem
@@ -358,6 +360,26 @@ class AuthorizeView(AuthorizationView):
         return OAuth2ResponseRedirect(redirect_to, allowed)
 
 
+# --- /oauth/userinfo ------------------------------------------------------------------------
+
+
+@endpoint(("GET", "POST"), scope="read:accounts")
+def userinfo(request: HttpRequest) -> JsonResponse:
+    """Who the token belongs to, as OpenID Connect's UserInfo (Mastodon answers it for "profile")."""
+    account = request.account
+    profile = profile_url(account.username)
+    return JsonResponse(
+        {
+            "iss": oauth2_settings.oauth2_authorization_server_issuer(request),
+            "sub": profile,
+            "name": account.display_name or account.username,
+            "preferred_username": account.username,
+            "profile": profile,
+            "picture": entities.account(account)["avatar"],
+        }
+    )
+
+
 # --- /.well-known/oauth-authorization-server ---------------------------------------
 
 
@@ -376,6 +398,7 @@ def server_metadata(request: HttpRequest) -> JsonResponse:
             "authorization_endpoint": url("oauth-authorize"),
             "token_endpoint": url("oauth-token"),
             "revocation_endpoint": url("oauth-revoke"),
+            "userinfo_endpoint": url("oauth-userinfo"),
             "app_registration_endpoint": url("api-apps"),
             "scopes_supported": list(oauth2_settings.SCOPES),
             "response_types_supported": ["code"],

@@ -78,7 +78,7 @@ def show_tag(request: HttpRequest, name: str) -> JsonResponse:
 @endpoint(("POST",), scope="write:follows")
 def follow_tag(request: HttpRequest, name: str) -> JsonResponse:
     _tag(name)
-    raise UserError("Following hashtags is not available on this server yet.")
+    raise UserError("Following hashtags is not supported on this server.")
 
 
 @endpoint(("POST",), scope="write:follows")

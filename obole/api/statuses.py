@@ -24,7 +24,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from obole.accounts.models import Account, Block
 from obole.api import edits
-from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpoint, error
+from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpoint, not_allowed
 from obole.api.entities import accounts, status, statuses
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import Forbidden, NotFound
@@ -145,7 +145,7 @@ def collection(request: HttpRequest) -> JsonResponse:
         return _create(request)
     if request.method == "GET":
         return _many(request)
-    return _not_allowed("GET", "POST")
+    return not_allowed(request, "GET", "POST")
 
 
 # /api/v1/statuses/:id
@@ -177,13 +177,7 @@ def detail(request: HttpRequest, status_id: str) -> JsonResponse:
         return _delete(request, status_id)
     if request.method == "PUT":
         return edits.update(request, status_id)  # obole/api/edits.py
-    return _not_allowed("GET", "PUT", "DELETE")
-
-
-def _not_allowed(*methods: str) -> JsonResponse:
-    response = error(405, f"Use {' or '.join(methods)} for this endpoint.")
-    response["Allow"] = ", ".join(methods)
-    return response
+    return not_allowed(request, "GET", "PUT", "DELETE")
 
 
 @endpoint(("GET",), scope="read:statuses")

@@ -18,10 +18,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from obole.api import entities
+from obole.api import entities, unsupported
 from obole.api.endpoints import array_param, authorize_if_token, endpoint, truthy
 from obole.api.pagination import page_of, paged_response, paginate
-from obole.lib.errors import NotFound
 from obole.posts.public import not_a_reply_to_others, public_statuses, tagged
 from obole.posts.timelines import home_statuses, store
 
@@ -70,7 +69,7 @@ def tag(request: HttpRequest, hashtag: str) -> JsonResponse:
 
 @endpoint(("GET",), scope="read:lists")
 def list_timeline(request: HttpRequest, list_id: str) -> JsonResponse:
-    raise NotFound("Record not found")  # Obole has no lists yet (GET /api/v1/lists is empty)
+    return unsupported.refusal("Lists")  # GET /api/v1/lists is empty: no list id is ever valid
 
 
 @endpoint(("GET",), scope="read:statuses")

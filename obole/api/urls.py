@@ -13,6 +13,7 @@ from obole.api import (
     startup,
     statuses,
     timelines,
+    unsupported,
     webhooks,
 )
 
@@ -116,3 +117,6 @@ urlpatterns += [
     path("api/v1/mutes", relationships.mutes),
     path("api/v1/follow_requests", relationships.follow_requests),
 ]
+
+# Last: the rest of Mastodon's API answers 422 "... is not supported" (obole/api/unsupported.py).
+urlpatterns += [re_path(r"^api/", unsupported.view)]

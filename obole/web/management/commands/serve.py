@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
 import subprocess
 import sys
@@ -51,6 +52,18 @@ def _die_with_parent() -> None:
         pass
 
 
+def _follow_the_port(host: str, port: int) -> None:
+    """Without OBOLE_BASE_URL (and outside production), links are made with the address this
+    server is started on: `obole serve --port 8765` must not write links to port 8000. Set in
+    the environment, so the web workers and the task worker that this process starts agree."""
+    if settings.PRODUCTION or os.environ.get("OBOLE_BASE_URL"):
+        return
+    shown = {"0.0.0.0": "127.0.0.1", "::": "[::1]", "": "127.0.0.1"}.get(host, host)  # noqa: S104
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    os.environ["OBOLE_BASE_URL"] = settings.OBOLE_BASE_URL = f"http://{shown}:{port}"
+
+
 class Command(BaseCommand):
     help = "Run the Obole web server (Granian) after applying migrations."
 
@@ -82,6 +95,7 @@ class Command(BaseCommand):
             raise CommandError("--workers, --threads and --connections must be at least 1")
         connections = room_for_connections(options["connections"])
 
+        _follow_the_port(host, port)
         if not options["no_migrate"] and env_bool("OBOLE_AUTO_MIGRATE", True):
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
