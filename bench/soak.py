@@ -24,7 +24,7 @@ The mix, each request as a random member with its own bearer token: 20 % POST
 15 % GET /api/v1/accounts/verify_credentials. Rate limits are counted on every
 request but set out of reach.
 
-Reported: errors (non-2xx, socket errors, timeouts: must be 0), throughput
+Reported: errors (non-2xx, socket errors, no answer within 30 s: must be 0), throughput
 held, p50/p99 latency of the soak, RSS at the start and the end, and its slope
 (least squares over all samples, and over the second half alone, so that
 warm-up growth is told apart from a leak). Appended to bench/RESULTS.md unless
@@ -57,6 +57,9 @@ MIX = (
     (0.15, "GET", "/api/v1/timelines/public?limit=20"),
     (0.15, "GET", "/api/v1/accounts/verify_credentials"),
 )
+
+# A request not answered within this many seconds counts as an error.
+TIMEOUT = 30
 
 
 def pick(draw: float) -> tuple[str, str]:
@@ -92,7 +95,7 @@ def drive(
 
     def client(number: int) -> None:
         rng = random.Random(f"{run}-{number}")  # noqa: S311 (picks members and requests, not secrets)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
         latencies: list[float] = []
         errors: list[str] = []
         due = began + rng.random() * interval  # spread the clients' first requests
@@ -119,7 +122,7 @@ def drive(
             except (OSError, http.client.HTTPException) as error:
                 errors.append(f"{type(error).__name__} on {method} {path}")
                 conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
             latencies.append(time.perf_counter() - sent)
         conn.close()
         tally.add(latencies, errors)
@@ -231,7 +234,8 @@ def soak(args: argparse.Namespace) -> Soak:
                 tally, took = drive(server.port, tokens, args.measure, args.connections, None)
                 maximum = len(tally.latencies) / took
                 if tally.errors:
-                    raise SystemExit(f"errors while measuring the maximum: {tally.errors[:5]}")
+                    # Overload is what this phase looks for; the soak's errors are the ones that count.
+                    print(f"  {len(tally.errors)} errors while measuring the maximum, e.g. {tally.errors[0]}")
                 target = maximum / 2
                 print(f"  maximum: {maximum:.1f} requests/s over {args.measure} s; soaking at {target:.1f}/s")
             sampler = MemorySampler(server.process.pid, args.sample_every)
