@@ -228,7 +228,7 @@ def refund(charge: LedgerEntry, *, amount: int | None = None, memo: str = "", no
 
 
 def ban(account: Account, *, reason: str, now: datetime) -> Membership:
-    """Ban the account and blocklist every card it has used (DESIGN rule 4)."""
+    """Ban the account and blocklist every card it has used (docs/architecture.md rule 4)."""
     with transaction.atomic():
         membership = locked(account.pk)
         membership.ban(now=now, reason=reason)

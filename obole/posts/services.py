@@ -2,7 +2,7 @@
 
 Each runs in one transaction, with the counters, the home-timeline fan-out
 and the notifications it causes; each that others would see calls
-`require_write` first (DESIGN rule 2).
+`require_write` first (docs/architecture.md rule 2).
 """
 
 from __future__ import annotations
