@@ -210,6 +210,8 @@ class Soak:
     slope_all: float
     slope_second_half: float
     samples: int
+    busy_before: str
+    busy_after: str
 
 
 def soak(args: argparse.Namespace) -> Soak:
@@ -238,10 +240,12 @@ def soak(args: argparse.Namespace) -> Soak:
                     print(f"  {len(tally.errors)} errors while measuring the maximum, e.g. {tally.errors[0]}")
                 target = maximum / 2
                 print(f"  maximum: {maximum:.1f} requests/s over {args.measure} s; soaking at {target:.1f}/s")
+            busy_before = social.load_average()
             sampler = MemorySampler(server.process.pid, args.sample_every)
             sampler.start()
             tally, took = drive(server.port, tokens, args.duration, args.connections, target)
             samples = sampler.stop()
+            busy_after = social.load_average()
     finally:
         import shutil
 
@@ -262,6 +266,8 @@ def soak(args: argparse.Namespace) -> Soak:
         slope_all=slope_mb_per_minute(samples),
         slope_second_half=slope_mb_per_minute(half),
         samples=len(samples),
+        busy_before=busy_before,
+        busy_after=busy_after,
     )
 
 
@@ -295,7 +301,9 @@ def record(result: Soak, args: argparse.Namespace) -> None:
         f"Machine: {social.machine()}. Command: `{command}`. Method: the docstring of bench/soak.py "
         f"(SQLite, `obole serve --workers {args.workers}` with its task worker; 20 % posts, 50 % home "
         "timelines, 15 % public timeline, 15 % verify_credentials, as random members; half the measured "
-        "maximum throughput). The load generator runs on the same 2 shared cores as the server.",
+        "maximum throughput). The load generator runs on the same 2 shared cores as the server. "
+        f"Load average of the machine (1/5/15 min) when the soak began: {result.busy_before}; "
+        f"when it ended: {result.busy_after}.",
         "",
         "| maximum req/s | soak target req/s | held req/s | requests | p50 ms | p99 ms | errors "
         "| RSS start MB | RSS end MB | RSS max MB | slope MB/min (all) | slope MB/min (2nd half) |",
