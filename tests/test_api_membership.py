@@ -1,4 +1,4 @@
-"""/api/obole/v1/membership: the contract of DESIGN.md, tokens, scopes and bad input."""
+"""/api/obole/v1/membership: the README's contract ("Obole's membership API"), tokens, scopes, bad input."""
 
 from __future__ import annotations
 

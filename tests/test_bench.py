@@ -37,5 +37,33 @@ def test_the_social_benchmark_prints_a_table_with_throughput_for_every_workload(
         "mixed: 90 % home reads, 10 % posts",
     }, done.stdout
     assert all(rate > 0 for rate in rates.values()), done.stdout
-    assert re.search(r"  fan-out delay: p50 [\d.]+ ms, p99 [\d.]+ ms over [1-9]\d* posts", done.stdout)
-    assert re.search(r"celebrity fan-out delay: p50 [\d.]+ ms, p99 [\d.]+ ms over [1-9]\d* posts", done.stdout)
+    delay = r"fan-out delay: p50 [\d.]+ ms, p99 [\d.]+ ms over [1-9]\d* posts"
+    assert re.search("  " + delay, done.stdout)
+    assert re.search("celebrity " + delay, done.stdout)
+
+
+SOAK = re.compile(
+    r"held (?P<held>[\d.]+)/s .*\n"
+    r"latency: p50 (?P<p50>[\d.]+) ms, p99 (?P<p99>[\d.]+) ms\nerrors: (?P<errors>\S+)\n"
+    r"server RSS \(whole process tree\): start (?P<start>[\d.]+) MB, end (?P<end>[\d.]+) MB"
+)
+
+
+def test_the_soak_measures_throughput_errors_and_server_memory_in_a_few_seconds():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
+    done = subprocess.run(
+        [sys.executable, "bench/soak.py", "--members", "30", "--duration", "3", "--measure", "2"]
+        + ["--connections", "4", "--sample-every", "1", "--no-record"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    found = SOAK.search(done.stdout)
+    assert found, done.stdout
+    assert found["errors"] == "0"
+    assert float(found["held"]) > 0
+    # Granian's processes and the task worker: tens of MB at least, read from /proc.
+    assert 20 < float(found["start"]) < 4000 and 20 < float(found["end"]) < 4000

@@ -1,4 +1,4 @@
-"""The data archive a member downloads from /settings/export (DESIGN rule 2: unpaid members too).
+"""The data archive a member downloads from /settings/export (docs/architecture.md rule 2: unpaid too).
 
 One JSON document:
   account      the profile and post defaults

@@ -4,7 +4,7 @@
 - GET   /api/v1/accounts?id[]=: several accounts at once
 - GET   /api/v1/accounts/verify_credentials, PATCH /api/v1/accounts/update_credentials
   → CredentialAccount. Editing one's own profile manages the account, so it
-  needs no paid membership (DESIGN rule 2).
+  needs no paid membership (docs/architecture.md rule 2).
 - GET   /api/v1/accounts/:id, /lookup?acct=, /search?q=
 - GET   /api/v1/accounts/:id/statuses, /followers, /following, with Link pagination
 

@@ -1,4 +1,4 @@
-"""Obole's membership endpoints, /api/obole/v1/membership (DESIGN, "Mastodon client API")."""
+"""Obole's membership endpoints, /api/obole/v1/membership (README, "Obole's membership API")."""
 
 from __future__ import annotations
 

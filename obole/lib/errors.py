@@ -26,6 +26,6 @@ class Forbidden(UserError):
 
 
 class WriteRefused(UserError):
-    """The account may not write now (DESIGN rule 2); the API answers 402."""
+    """The account may not write now (docs/architecture.md rule 2); the API answers 402."""
 
     status = 402

@@ -1,4 +1,4 @@
-"""The one write-permission check (DESIGN rule 2).
+"""The one write-permission check (docs/architecture.md rule 2).
 
 Everything that others see — post, reply, repost, like, follow, mention —
 calls `can_write` (or `write_refusal` for the reason), on the API and the web

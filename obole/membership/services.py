@@ -184,7 +184,7 @@ def _adopt_card(membership: Membership, attached: AttachedMethod, *, now: dateti
 
 
 def accounts_bound_to(fingerprint: str, *, now: datetime) -> QuerySet[Membership]:
-    """The live memberships a card counts against (DESIGN rule 4, the per-card cap).
+    """The live memberships a card counts against (docs/architecture.md rule 4, the per-card cap).
 
     A membership holds a card while it is on file, and also while a period that
     card paid for is running, whatever card is on file now: otherwise one card
@@ -265,7 +265,7 @@ def refund(charge: LedgerEntry, *, amount: int | None = None, memo: str = "", no
 
 
 def ban(account: Account, *, reason: str, now: datetime) -> Membership:
-    """Ban the account and blocklist every card it has used (DESIGN rule 4)."""
+    """Ban the account and blocklist every card it has used (docs/architecture.md rule 4)."""
     with transaction.atomic():
         membership = locked(account.pk)
         membership.ban(now=now, reason=reason)

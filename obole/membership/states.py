@@ -7,10 +7,10 @@
     banned: from anywhere; unban returns to expired (pay again to write).
 
 `canceled` means "canceled at period end": the member has paid through
-`paid_until` and keeps writing until then (DESIGN rule 5, "cancel = active until
-the period ends"); `resume` undoes it before that moment. Writes are allowed in
-`active`, in `canceled` before `paid_until`, and in `past_due` inside the grace
-period (see obole.membership.permissions).
+`paid_until` and keeps writing until then (docs/architecture.md rule 5: cancelling
+keeps the member writing until the paid period ends); `resume` undoes it before that
+moment. Writes are allowed in `active`, in `canceled` before `paid_until`, and in
+`past_due` inside the grace period (see obole.membership.permissions).
 
 Every transition is a method on Membership that consults TRANSITIONS; anything
 not declared here raises IllegalTransition.

@@ -141,7 +141,7 @@ def _dispute(provider: StripeProvider, event: ProviderEvent, dispute, *, now: da
         services._take_back(charge, ledger.DISPUTE, dispute["id"], amount, "chargeback", now)
         membership = services.locked(charge.account_id)
         if membership.state != states.BANNED:
-            # A chargeback bans the account and blocklists its cards (DESIGN rule 4).
+            # A chargeback bans the account and blocklists its cards (docs/architecture.md rule 4).
             services.ban(membership.account, reason="chargeback", now=now)
     return True
 

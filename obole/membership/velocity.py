@@ -1,4 +1,4 @@
-"""Velocity limits on payment attempts (DESIGN rule 8).
+"""Velocity limits on payment attempts (docs/architecture.md rule 8).
 
 A paywall attracts card testing: someone with a list of stolen numbers uses
 the payment form to learn which ones work. Failed attempts are counted per

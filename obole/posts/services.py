@@ -3,7 +3,7 @@
 Each runs in one transaction, with the counters and the notifications it
 causes; a new status goes into its author's home timeline at once and into
 its followers' by a task after commit (obole.posts.fanout). Each write that
-others would see calls `require_write` first (DESIGN rule 2).
+others would see calls `require_write` first (docs/architecture.md rule 2).
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 Every page acts on the signed-in account only: there is no account id in any
 of these URLs, so no one — staff included — can see or change another
-member's settings here. None of them needs a paid membership (DESIGN rule 2:
+member's settings here. None of them needs a paid membership (docs/architecture.md rule 2:
 managing the account, billing and exporting data stay open to unpaid members).
 """
 

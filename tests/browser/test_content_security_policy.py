@@ -32,6 +32,10 @@ def test_app_js_runs_under_the_policy_and_injected_inline_code_is_blocked_and_re
     # app.js counts characters as one types: the page's own script runs.
     page.get_by_label("What's on your mind?").fill("hello")
     expect(page.locator("#compose-counter")).to_contain_text("495")
+    # Django's admin runs under the same policy.
+    page.goto("/admin/login/")
+    expect(page.get_by_role("button", name="Log in")).to_be_visible()
+    page.goto("/home")
     assert csp_watch.take() == []
 
     ran = page.evaluate(

@@ -1,6 +1,6 @@
 """One row per membership and period: the guarantee that a period is charged once.
 
-The row is the job (DESIGN rule 5). A billing run claims an invoice with a
+The row is the job (docs/architecture.md rule 5). A billing run claims an invoice with a
 conditional UPDATE, charges it with an idempotency key derived from the row
 and its attempt number, and records the outcome. Whatever dies in between —
 the process, the machine, the network — a rerun reclaims the row, sends the

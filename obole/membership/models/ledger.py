@@ -1,4 +1,4 @@
-"""The ledger: append-only money movements (DESIGN rule 6).
+"""The ledger: append-only money movements (docs/architecture.md rule 6).
 
 Charges are positive, refunds and disputes negative, in the currency's minor
 units. Revenue and balances are sums over this table, never stored elsewhere.

@@ -1,4 +1,4 @@
-"""The Membership: one per account, the state machine of DESIGN rule 1."""
+"""The Membership: one per account, the state machine of docs/architecture.md rule 1."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from obole.membership import states
 log = logging.getLogger("obole.membership")
 
 # States in which an account holds on to its card for the fingerprint cap
-# (DESIGN rule 4): paying or paid up. A pending account holds a card only while
+# (docs/architecture.md rule 4): paying or paid up. A pending account holds a card only while
 # its first charge is in flight — a failed first charge lets go of the card.
 CARD_HOLDING_STATES = (states.PENDING_PAYMENT, states.ACTIVE, states.PAST_DUE, states.CANCELED)
 

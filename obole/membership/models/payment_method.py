@@ -1,4 +1,4 @@
-"""Payment methods and card fingerprints (DESIGN rule 4)."""
+"""Payment methods and card fingerprints (docs/architecture.md rule 4)."""
 
 from __future__ import annotations
 

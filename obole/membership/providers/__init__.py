@@ -1,4 +1,4 @@
-"""Payment providers behind one small interface (DESIGN rule 7)."""
+"""Payment providers behind one small interface (docs/architecture.md rule 7)."""
 
 from __future__ import annotations
 
