@@ -13,7 +13,15 @@ from django.test import Client
 
 from obole.membership import billing, invoices, services, states
 from obole.membership.errors import AuthenticationRequired, CardRejected
-from obole.membership.models import CardFingerprint, FraudWarning, Invoice, LedgerEntry, PaymentMethod, ledger
+from obole.membership.models import (
+    CardFingerprint,
+    FraudWarning,
+    Invoice,
+    LedgerEntry,
+    PaymentMethod,
+    WebhookEvent,
+    ledger,
+)
 from obole.membership.models import invoice as inv
 from obole.membership.providers import get_provider
 from obole.membership.providers.stripe import _declined
@@ -123,6 +131,14 @@ def test_a_forged_a_stale_and_an_unsigned_webhook_are_refused(stripe_provider, d
         .status_code
         == 400
     )
+
+
+def test_an_event_naming_an_object_stripe_does_not_know_is_refused_and_not_remembered(stripe_provider, db):
+    event = stripe_provider.signed_event("charge.dispute.created", {"id": "dp_unknown", "object": "dispute"})
+    response = send(event)
+    assert response.status_code == 400
+    assert "does not know" in response.json()["error"]
+    assert not WebhookEvent.objects.exists()
 
 
 def test_a_dispute_bans_the_account_and_blocklists_the_card_once(stripe_provider, db):
@@ -296,6 +312,8 @@ def test_the_membership_api_takes_a_payment_method_id_and_names_the_payment_page
         api.post("/api/obole/v1/membership/payment_method", {"card_number": "4242424242424242"}).status_code
         == 422
     )
+    unknown = api.post("/api/obole/v1/membership/payment_method", {"payment_method": "pm_doesnotexist"})
+    assert unknown.status_code == 422 and "unknown" in unknown.json()["error"]
 
 
 def test_production_refuses_the_sandbox(tmp_path):

@@ -136,9 +136,9 @@ class StripeProvider:
         customer = self.customer_for(account)
         try:
             method = self.client.v1.payment_methods.retrieve(source.payment_method).to_dict()
-        except stripe.InvalidRequestError:
-            raise CardError("This payment method is unknown; add your card again.", FIELD) from None
         except stripe.StripeError as error:
+            if error.http_status in (400, 404):
+                raise CardError("This payment method is unknown; add your card again.", FIELD) from None
             raise ProviderUnavailable(UNREACHABLE) from error
         owner = _ref(method.get("customer"))
         if owner and owner != customer:
