@@ -316,6 +316,26 @@ def test_the_membership_api_takes_a_payment_method_id_and_names_the_payment_page
     assert unknown.status_code == 422 and "unknown" in unknown.json()["error"]
 
 
+def test_a_renewal_sent_while_stripe_is_out_of_reach_is_charged_once_when_it_is_back(
+    stripe_provider, db, settings
+):
+    from obole.membership.providers import _provider
+    from tests.live import free_port
+
+    account, _ = paid(stripe_provider)
+    renewal_time = NOW + timedelta(days=31)
+    reachable = settings.OBOLE_STRIPE_API_BASE
+    settings.OBOLE_STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    _provider.cache_clear()
+    report = billing.run(renewal_time)
+    assert (report.unanswered, report.paid, report.failed) == (1, 0, 0)
+    assert Invoice.objects.get(kind=inv.RENEWAL).status == inv.CHARGING  # claimed, outcome unknown
+    settings.OBOLE_STRIPE_API_BASE = reachable
+    _provider.cache_clear()
+    assert billing.run(renewal_time, reclaim_after=timedelta(0)).paid == 1
+    assert LedgerEntry.objects.filter(kind=ledger.CHARGE).count() == 2
+
+
 def test_production_refuses_the_sandbox(tmp_path):
     result = run_obole(
         tmp_path, "check", OBOLE_PRODUCTION="true", OBOLE_ALLOWED_HOSTS="obole.example",

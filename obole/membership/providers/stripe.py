@@ -203,9 +203,17 @@ class StripeProvider:
                 {"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as error:
-            if error.http_status != 402:
-                raise ProviderUnavailable(UNREACHABLE) from error
-            return _declined(error)
+            if error.http_status == 402:
+                return _declined(error)
+            if error.http_status in (400, 404):
+                # A request Stripe will never accept (the card was removed, say): a
+                # failed attempt like a decline, so dunning goes on instead of looping.
+                return ChargeResult(
+                    provider_ref="", succeeded=False, decline_code=error.code or "invalid_request"
+                )
+            # Out of reach, rate-limited or failing: the outcome is unknown, so
+            # nothing is recorded; the same key is sent again later.
+            raise ProviderUnavailable(UNREACHABLE) from error
         return result_of(intent.to_dict())
 
     def refund(self, charge_ref: str, amount: int, *, idempotency_key: str) -> RefundResult:
