@@ -50,6 +50,10 @@ def test_a_member_pays_through_stripe_elements_posts_and_the_card_cannot_pay_for
     first.on("request", record)
     page = first.new_page()
     sign_up(page, "stella")
+    # Declined by Stripe when the card is set up: the page says so, and Obole was never asked.
+    pay_with_elements(page, "4000000000000002")
+    expect(page.locator("#card-errors")).to_have_text("Your card was declined.")
+    expect(page.get_by_text("Your account is read-only")).to_be_visible()
     pay_with_elements(page, CARD)
     expect(page.get_by_role("status").filter(has_text="your membership is active")).to_be_visible()
     post(page, "Paid through Stripe, and the card never touched this server.")
