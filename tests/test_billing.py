@@ -263,9 +263,19 @@ def test_a_per_country_price_is_charged_in_its_currency(db, settings):
     account = make_account("kenji")
     account.country = "JP"
     account.save()
-    services.pay(account, card("4242424242424242"), now=NOW)
+    services.pay(account, card("4000003920000003"), now=NOW)  # the sandbox's Japanese test card
     [charge] = charges_of(account)
     assert (charge.amount, charge.currency) == (450, "JPY")
+
+
+def test_the_declared_country_does_not_set_the_price_of_a_card_from_elsewhere(db, settings):
+    settings.OBOLE_FEE_BY_COUNTRY = "JP=450 JPY"
+    account = make_account("kenji")
+    account.country = "JP"  # declared, but the card is from the US
+    account.save()
+    services.pay(account, card("4242424242424242"), now=NOW)
+    [charge] = charges_of(account)
+    assert (charge.amount, charge.currency) == (300, "USD")
 
 
 def test_many_members_renew_in_one_run_with_progress(db):

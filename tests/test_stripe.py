@@ -13,7 +13,15 @@ from django.test import Client
 
 from obole.membership import billing, invoices, services, states
 from obole.membership.errors import AuthenticationRequired, CardRejected
-from obole.membership.models import CardFingerprint, FraudWarning, Invoice, LedgerEntry, PaymentMethod, ledger
+from obole.membership.models import (
+    CardFingerprint,
+    FraudWarning,
+    Invoice,
+    LedgerEntry,
+    PaymentMethod,
+    WebhookEvent,
+    ledger,
+)
 from obole.membership.models import invoice as inv
 from obole.membership.providers import get_provider
 from obole.membership.providers.stripe import _declined
@@ -123,6 +131,14 @@ def test_a_forged_a_stale_and_an_unsigned_webhook_are_refused(stripe_provider, d
         .status_code
         == 400
     )
+
+
+def test_an_event_naming_an_object_stripe_does_not_know_is_refused_and_not_remembered(stripe_provider, db):
+    event = stripe_provider.signed_event("charge.dispute.created", {"id": "dp_unknown", "object": "dispute"})
+    response = send(event)
+    assert response.status_code == 400
+    assert "does not know" in response.json()["error"]
+    assert not WebhookEvent.objects.exists()
 
 
 def test_a_dispute_bans_the_account_and_blocklists_the_card_once(stripe_provider, db):
@@ -296,6 +312,28 @@ def test_the_membership_api_takes_a_payment_method_id_and_names_the_payment_page
         api.post("/api/obole/v1/membership/payment_method", {"card_number": "4242424242424242"}).status_code
         == 422
     )
+    unknown = api.post("/api/obole/v1/membership/payment_method", {"payment_method": "pm_doesnotexist"})
+    assert unknown.status_code == 422 and "unknown" in unknown.json()["error"]
+
+
+def test_a_renewal_sent_while_stripe_is_out_of_reach_is_charged_once_when_it_is_back(
+    stripe_provider, db, settings
+):
+    from obole.membership.providers import _provider
+    from tests.live import free_port
+
+    account, _ = paid(stripe_provider)
+    renewal_time = NOW + timedelta(days=31)
+    reachable = settings.OBOLE_STRIPE_API_BASE
+    settings.OBOLE_STRIPE_API_BASE = f"http://127.0.0.1:{free_port()}"  # nothing listens there
+    _provider.cache_clear()
+    report = billing.run(renewal_time)
+    assert (report.unanswered, report.paid, report.failed) == (1, 0, 0)
+    assert Invoice.objects.get(kind=inv.RENEWAL).status == inv.CHARGING  # claimed, outcome unknown
+    settings.OBOLE_STRIPE_API_BASE = reachable
+    _provider.cache_clear()
+    assert billing.run(renewal_time, reclaim_after=timedelta(0)).paid == 1
+    assert LedgerEntry.objects.filter(kind=ledger.CHARGE).count() == 2
 
 
 def test_production_refuses_the_sandbox(tmp_path):

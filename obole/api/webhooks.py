@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from obole.api.endpoints import error
 from obole.membership import services
+from obole.membership.errors import MembershipError
 from obole.membership.providers import get_provider
 from obole.membership.providers.base import WebhookError
 
@@ -31,7 +32,13 @@ def receive(request: HttpRequest, provider: str) -> JsonResponse:
     if active.name == "stripe":
         from obole.membership import stripe_webhooks
 
-        applied = stripe_webhooks.apply(active, event, now=timezone.now())
+        try:
+            applied = stripe_webhooks.apply(active, event, now=timezone.now())
+        except WebhookError as exc:
+            log.warning("refused %s webhook: %s", provider, exc)
+            return error(400, str(exc))
+        except MembershipError as exc:
+            return error(exc.status, exc.message)
     else:
         applied = services.apply_event(event, provider=active.name, now=timezone.now())
     return JsonResponse({"received": True, "duplicate": not applied})

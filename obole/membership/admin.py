@@ -2,7 +2,14 @@
 
 from django.contrib import admin
 
-from obole.membership.models import CardFingerprint, Invoice, LedgerEntry, Membership, MembershipEvent
+from obole.membership.models import (
+    CardFingerprint,
+    FraudWarning,
+    Invoice,
+    LedgerEntry,
+    Membership,
+    MembershipEvent,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -55,3 +62,15 @@ class CardFingerprintAdmin(admin.ModelAdmin):
     list_display = ("fingerprint", "first_seen_at", "blocked_at", "blocked_reason")
     list_filter = (("blocked_at", admin.EmptyFieldListFilter),)
     readonly_fields = ("fingerprint", "first_seen_at")
+
+
+@admin.register(FraudWarning)
+class FraudWarningAdmin(admin.ModelAdmin):
+    """Early fraud warnings from Stripe: the charge was refunded; staff review the account, then mark it."""
+
+    list_display = ("account", "fraud_type", "charge_ref", "created_at", "reviewed_at")
+    list_filter = (("reviewed_at", admin.EmptyFieldListFilter), "fraud_type")
+    readonly_fields = ("account", "warning_id", "charge_ref", "fraud_type", "created_at")
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False

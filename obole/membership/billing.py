@@ -42,6 +42,7 @@ from datetime import datetime, timedelta
 from django.db import connection, transaction
 
 from obole.membership import invoices, states
+from obole.membership.errors import ProviderUnavailable
 from obole.membership.models import Membership
 from obole.membership.models import invoice as inv
 
@@ -61,6 +62,7 @@ class Report:
     failed: int = 0
     lapsed: int = 0
     skipped: int = 0
+    unanswered: int = 0
 
     def __str__(self) -> str:
         return ", ".join(f"{name} {value}" for name, value in vars(self).items())
@@ -105,7 +107,10 @@ def run(
                     break
                 report.skipped += seen - len(claimed)
                 results = charger.charge(claimed)
-                outcomes = [(i.pk, i.attempts, r) for i, r in zip(claimed, results, strict=True)]
+                # No answer (the provider was out of reach): the claim stays, and a
+                # later run sends the same key again once it is stale.
+                outcomes = [(i.pk, i.attempts, r) for i, r in zip(claimed, results, strict=True) if r]
+                report.unanswered += len(claimed) - len(outcomes)
                 for recorded in invoices.record_outcomes(outcomes, now=now):
                     _count(recorded, report)
                 progress.advance(seen)
@@ -131,8 +136,8 @@ class _Charger:
 
     def charge(self, claimed: list[inv.Invoice]) -> list:
         if self.pool is None:
-            return [invoices.send_charge(invoice) for invoice in claimed]
-        return list(self.pool.map(invoices.send_charge, claimed))
+            return [_send(invoice) for invoice in claimed]
+        return list(self.pool.map(_send, claimed))
 
     def __enter__(self) -> _Charger:
         return self
@@ -204,6 +209,14 @@ def cancel_deactivated(now: datetime) -> int:
             inv.Invoice.objects.filter(membership=membership, status=inv.OPEN).update(status=inv.VOID)
             count += 1
     return count
+
+
+def _send(invoice: inv.Invoice):
+    try:
+        return invoices.send_charge(invoice)
+    except ProviderUnavailable:
+        log.warning("invoice %s attempt %s: the provider did not answer", invoice.pk, invoice.attempts)
+        return None
 
 
 def expire_ended(now: datetime) -> int:

@@ -24,13 +24,15 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+import stripe
 from django.db import IntegrityError, transaction
 
 from obole.membership import invoices, services, states
+from obole.membership.errors import ProviderUnavailable
 from obole.membership.models import FraudWarning, Invoice, LedgerEntry, PaymentMethod, WebhookEvent, ledger
 from obole.membership.models import invoice as inv
-from obole.membership.providers.base import ProviderEvent
-from obole.membership.providers.stripe import StripeProvider, invoice_attempt, result_of
+from obole.membership.providers.base import ProviderEvent, WebhookError
+from obole.membership.providers.stripe import UNREACHABLE, StripeProvider, invoice_attempt, result_of
 
 log = logging.getLogger("obole.membership")
 
@@ -47,11 +49,24 @@ HANDLED = (
 
 
 def apply(provider: StripeProvider, event: ProviderEvent, *, now: datetime) -> bool:
-    """Apply one verified event. Returns False when it was seen before (or is not one we act on)."""
+    """Apply one verified event. Returns False when it was seen before.
+
+    An object Stripe does not know is a WebhookError (answered 400); Stripe out
+    of reach is ProviderUnavailable (503), so that Stripe delivers the event again.
+    """
     if WebhookEvent.objects.filter(provider=provider.name, event_id=event.id).exists():
         return False
     if event.type not in HANDLED:
         return _remember(provider, event, now)
+    try:
+        return _apply(provider, event, now=now)
+    except stripe.StripeError as error:
+        if error.http_status in (400, 404):
+            raise WebhookError(f"Stripe does not know the object of event {event.id}.") from None
+        raise ProviderUnavailable(UNREACHABLE) from error
+
+
+def _apply(provider: StripeProvider, event: ProviderEvent, *, now: datetime) -> bool:
     api = provider.client.v1
     if event.type.startswith("payment_intent."):
         intent = api.payment_intents.retrieve(event.object_ref).to_dict()

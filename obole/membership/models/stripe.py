@@ -17,8 +17,8 @@ class StripeCustomer(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
     )
     customer_id = models.CharField(max_length=255, unique=True)
-    # The SetupIntent the membership page confirmed last: a payment method that
-    # comes back from it is this account's, whoever else may have seen its id.
+    # The SetupIntent the membership page asked for last, for support: which card
+    # set-up a member was in the middle of.
     setup_intent_id = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,8 +1,9 @@
 """The payment provider interface.
 
-A provider does four things: attach a payment method (turning whatever the
-client sent into a card summary Obole may keep), charge it off-session with an
-idempotency key, refund a charge, and verify and parse a signed webhook.
+A provider does five things: attach a payment method (turning whatever the
+client sent into a card summary Obole may keep), release one the rules
+refused, charge it off-session with an idempotency key, refund a charge, and
+verify and parse a signed webhook.
 Providers never see Obole's models and never raise for a declined charge: a
 decline is an ordinary ChargeResult.
 """

@@ -136,9 +136,9 @@ class StripeProvider:
         customer = self.customer_for(account)
         try:
             method = self.client.v1.payment_methods.retrieve(source.payment_method).to_dict()
-        except stripe.InvalidRequestError:
-            raise CardError("This payment method is unknown; add your card again.", FIELD) from None
         except stripe.StripeError as error:
+            if error.http_status in (400, 404):
+                raise CardError("This payment method is unknown; add your card again.", FIELD) from None
             raise ProviderUnavailable(UNREACHABLE) from error
         owner = _ref(method.get("customer"))
         if owner and owner != customer:
@@ -203,9 +203,17 @@ class StripeProvider:
                 {"idempotency_key": idempotency_key},
             )
         except stripe.StripeError as error:
-            if error.http_status != 402:
-                raise ProviderUnavailable(UNREACHABLE) from error
-            return _declined(error)
+            if error.http_status == 402:
+                return _declined(error)
+            if error.http_status in (400, 404):
+                # A request Stripe will never accept (the card was removed, say): a
+                # failed attempt like a decline, so dunning goes on instead of looping.
+                return ChargeResult(
+                    provider_ref="", succeeded=False, decline_code=error.code or "invalid_request"
+                )
+            # Out of reach, rate-limited or failing: the outcome is unknown, so
+            # nothing is recorded; the same key is sent again later.
+            raise ProviderUnavailable(UNREACHABLE) from error
         return result_of(intent.to_dict())
 
     def refund(self, charge_ref: str, amount: int, *, idempotency_key: str) -> RefundResult:
