@@ -10,6 +10,7 @@ urlpatterns = [
     path("oauth/token", oauth.token, name="oauth-token"),
     path("oauth/revoke", oauth.revoke, name="oauth-revoke"),
     path("", include("obole.api.urls")),
+    path("", include("obole.trust.urls")),  # reports, /staff/moderation, /staff/trust
     path("", include("obole.web.urls")),
 ]
 
