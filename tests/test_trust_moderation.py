@@ -18,6 +18,7 @@ from obole.posts.services import post_status
 from obole.trust import moderation
 from obole.trust.models import AppendOnlyError, AuditEntry, Report
 from tests.conftest import NOW, Api, card, make_account, token_for
+from tests.schema import assert_entity
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +60,7 @@ def test_a_member_reports_through_the_api_in_mastodons_shape(member, spammer):
     )
     assert response.status_code == 200, response.content
     body = response.json()
+    assert_entity("Report", body)
     assert body["target_account"]["id"] == str(spammer.pk)
     assert body["status_ids"] == [str(status.pk)]
     assert body["action_taken"] is False and body["category"] == "spam"
@@ -316,9 +318,13 @@ def test_a_moderator_works_the_queue_from_the_browser_pages(staff, member, spamm
 
 
 def test_staff_clear_the_queue_through_the_admin_api(staff, member, spammer):
-    moderation.report(member, spammer, status_ids=[], comment="bot", category="spam", now=NOW)
+    pitch = post_status(spammer, "buy cheap pills at spam.example now")
+    moderation.report(member, spammer, status_ids=[pitch.pk], comment="bot", category="spam", now=NOW)
     api = Api(token_for(staff, ADMIN))
     reports = api.get("/api/v1/admin/reports").json()
+    for entity in reports:
+        assert_entity("AdminReport", entity)
+    assert_entity("AdminAccount", api.get(f"/api/v1/admin/accounts/{spammer.pk}").json())
     assert [r["target_account"]["username"] for r in reports] == ["spammy"]
     report_id = reports[0]["id"]
     assert api.get(f"/api/v1/admin/reports/{report_id}").json()["account"]["username"] == "mary"

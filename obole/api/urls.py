@@ -111,7 +111,7 @@ urlpatterns += [
 
 # Reports and Mastodon's moderation (admin) API: obole/trust/api.py.
 urlpatterns += [
-    path("api/v1/reports", trust_api.create_report),
+    re_path(r"^api/v1/reports/?$", trust_api.create_report),  # Mastodon.py posts to "reports/"
     path("api/v1/admin/reports", trust_api.admin_reports),
     path("api/v1/admin/reports/<str:report_id>", trust_api.admin_report_show),
     re_path(

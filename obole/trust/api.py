@@ -95,16 +95,17 @@ def admin_account(row: Account) -> dict:
         "email": row.email,
         "ip": row.signup_ip,
         "ips": [{"ip": row.signup_ip, "used_at": entities.iso(row.date_joined)}] if row.signup_ip else [],
+        # Mastodon's role objects: the staff role, or the "everyone" role every account has.
         "role": {"id": "1", "name": "Staff", "permissions": "1", "color": "", "highlighted": True}
         if row.is_staff
-        else None,
+        else {"id": "-99", "name": "", "permissions": "65536", "color": "", "highlighted": False},
         "confirmed": row.email_confirmed_at is not None,
         "suspended": row.suspended_at is not None,
         "silenced": bool(standing and standing.holding_at),
         "sensitized": False,
         "disabled": bool(membership and membership.state == "banned") or not row.is_active,
         "approved": True,
-        "locale": None,
+        "locale": "en",
         "invite_request": None,
         "account": entities.account(row),
         # Obole's own: the bot score and its explanation.
@@ -114,7 +115,9 @@ def admin_account(row: Account) -> dict:
 
 
 def admin_report(row: Report, viewer: Account) -> dict:
-    statuses = list(Status.objects.filter(pk__in=row.status_ids).select_related("account"))
+    statuses = list(
+        Status.objects.filter(pk__in=row.status_ids).select_related("account", "reblog_of__account")
+    )
     return {
         "id": str(row.pk),
         "action_taken": row.resolved_at is not None,
@@ -129,7 +132,7 @@ def admin_report(row: Report, viewer: Account) -> dict:
         "assigned_account": admin_account(row.assigned_to) if row.assigned_to else None,
         "action_taken_by_account": admin_account(row.resolved_by) if row.resolved_by else None,
         # Staff see reported posts whatever their moderation state.
-        "statuses": [entities._status(s, viewer) for s in statuses] if statuses else [],
+        "statuses": entities.statuses(statuses, viewer),
         "rules": [],
         "obole_source": row.source,
     }
