@@ -13,6 +13,7 @@ urlpatterns = [
     path("media/<path:name>", media_views.serve, name="media"),
     path("oauth/userinfo", oauth.userinfo, name="oauth-userinfo"),
     path("", include("obole.api.urls")),
+    path("", include("obole.trust.urls")),  # reports, /staff/moderation, /staff/trust
     path("", include("obole.web.urls")),
 ]
 

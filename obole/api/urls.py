@@ -16,6 +16,7 @@ from obole.api import (
     unsupported,
     webhooks,
 )
+from obole.trust import api as trust_api
 
 urlpatterns = [
     path("api/obole/v1/membership", membership.show, name="api-membership"),
@@ -116,6 +117,24 @@ urlpatterns += [
     path("api/v1/blocks", relationships.blocks),
     path("api/v1/mutes", relationships.mutes),
     path("api/v1/follow_requests", relationships.follow_requests),
+]
+
+# Reports and Mastodon's moderation (admin) API: obole/trust/api.py.
+urlpatterns += [
+    re_path(r"^api/v1/reports/?$", trust_api.create_report),  # Mastodon.py posts to "reports/"
+    path("api/v1/admin/reports", trust_api.admin_reports),
+    path("api/v1/admin/reports/<str:report_id>", trust_api.admin_report_show),
+    re_path(
+        r"^api/v1/admin/reports/(?P<report_id>[^/]+)/(?P<action>assign_to_self|unassign|resolve|reopen)$",
+        trust_api.admin_report_act,
+    ),
+    re_path(r"^api/v[12]/admin/accounts$", trust_api.admin_accounts),
+    path("api/v1/admin/accounts/<str:account_id>", trust_api.admin_account_show),
+    path("api/v1/admin/accounts/<str:account_id>/action", trust_api.admin_account_action),
+    re_path(
+        r"^api/v1/admin/accounts/(?P<account_id>[^/]+)/(?P<action>unsuspend|unsilence|unsensitive|enable)$",
+        trust_api.admin_account_undo,
+    ),
 ]
 
 # Last: the rest of Mastodon's API answers 422 "... is not supported" (obole/api/unsupported.py).

@@ -28,7 +28,7 @@ from obole.accounts.models import Account
 from obole.lib.errors import UserError
 from obole.membership import services as membership_services
 from obole.membership import states
-from obole.membership.models import Invoice, LedgerEntry, ledger
+from obole.membership.models import Invoice, LedgerEntry, Membership, ledger
 from obole.membership.models import invoice as inv
 from obole.posts.models import Status
 from obole.posts.timelines import store
@@ -309,6 +309,10 @@ def unused_refund(account: Account, now: datetime) -> tuple[LedgerEntry, int] | 
     return (charge, amount) if amount > 0 else None
 
 
+def _state(account: Account) -> str:
+    return Membership.objects.filter(pk=account.pk).values_list("state", flat=True).first() or ""
+
+
 def ban(
     actor: Account, account: Account, reason: str, *, now: datetime, report: Report | None = None
 ) -> None:
@@ -316,7 +320,7 @@ def ban(
     reason = _reason(reason)
     refund = unused_refund(account, now) if settings.OBOLE_BAN_REFUND == "unused" else None
     with transaction.atomic():
-        if account.membership.state != states.BANNED:
+        if _state(account) != states.BANNED:
             membership_services.ban(account, reason=reason, now=now)
         _audit(actor, "ban", reason, now, account=account, report=report)
     if refund is not None:
@@ -330,6 +334,8 @@ def unban(
     actor: Account, account: Account, reason: str, *, now: datetime, report: Report | None = None
 ) -> None:
     reason = _reason(reason)
+    if _state(account) != states.BANNED:
+        raise UserError("This account is not banned.")
     with transaction.atomic():
         membership_services.unban(account, now=now)
         _audit(actor, "unban", reason, now, account=account, report=report)

@@ -3,8 +3,8 @@
 Each signal looks at what an account did recently and returns a value and a
 weight when it fires:
 
-- near_duplicate: its recent posts are near-identical (MinHash Jaccard >= 0.8
-  on word 3-grams, datasketch's LSH) to posts of other accounts in the last day;
+- near_duplicate: its recent posts are near-identical (MinHash Jaccard >= 0.7
+  on character 5-grams, datasketch's LSH) to posts of other accounts in the last day;
   the value is how many other accounts.
 - regular_cadence: its last posts came at machine-regular intervals (the
   spread of the gaps is under a tenth of their mean).
@@ -34,7 +34,7 @@ WINDOW = timedelta(days=1)
 RECENT_POSTS = 20  # of the account, compared
 OTHERS_POSTS = 5000  # of other accounts in the window, at most, indexed per run
 NUM_PERM = 64
-THRESHOLD = 0.8
+THRESHOLD = 0.7
 _WORD = re.compile(r"\w+")
 _LINK = re.compile(r"https?://")
 
@@ -48,13 +48,13 @@ class Signal:
 
 
 def _minhash(text: str) -> MinHash | None:
-    words = _WORD.findall(text.lower())
-    shingles = {" ".join(words[i : i + 3]) for i in range(max(1, len(words) - 2))}
-    if len(words) < 4:
+    # Character 5-grams of the words: robust to the small edits spinners make (a number, a word).
+    flat = " ".join(_WORD.findall(text.lower()))
+    if len(flat) < 24:
         return None  # too short to tell a copy from a coincidence ("good morning")
     sketch = MinHash(num_perm=NUM_PERM, seed=1)
-    for shingle in shingles:
-        sketch.update(shingle.encode())
+    for i in range(len(flat) - 4):
+        sketch.update(flat[i : i + 5].encode())
     return sketch
 
 
