@@ -11,6 +11,7 @@ urlpatterns = [
     path("oauth/revoke", oauth.revoke, name="oauth-revoke"),
     path("", include("obole.api.urls")),
     path("", include("obole.web.urls")),
+    path("", include("obole.economics.urls")),
 ]
 
 handler400 = "obole.web.views.bad_request"
