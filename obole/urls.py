@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("obole.api.urls")),
     path("", include("obole.trust.urls")),  # reports, /staff/moderation, /staff/trust
     path("", include("obole.web.urls")),
+    path("", include("obole.economics.urls")),
 ]
 
 handler400 = "obole.web.views.bad_request"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -24,8 +26,21 @@ def _taken() -> ValidationError:
     return ValidationError("That username is taken.", code="taken")
 
 
-def create_account(username: str, password: str, email: str = "", *, ip: str | None = None) -> Account:
-    """Create an account with its (unpaid) membership.
+def create_account(
+    username: str,
+    password: str,
+    email: str = "",
+    *,
+    ip: str | None = None,
+    on_create: Callable[[Account], None] | None = None,
+) -> Account:
+    """Create an account with its (unpaid) membership; `on_create` runs in the same transaction.
+
+    Call it outside any transaction: the password is checked and hashed first,
+    and only the inserts hold a transaction. On SQLite a transaction holds the
+    one write lock from its start, so a hash (a large fraction of a second)
+    inside it made every other write wait, and under load fail with "database
+    is locked" (found by `obole simulate`).
 
     Raises ValidationError with a dict of field -> messages a person can act on,
     each with its code ("taken", "reserved", "password_too_short"...) for the API;
@@ -55,6 +70,8 @@ def create_account(username: str, password: str, email: str = "", *, ip: str | N
     try:
         with transaction.atomic():
             account.save(force_insert=True)  # with its membership (Account.save)
+            if on_create is not None:
+                on_create(account)
     except IntegrityError:
         verdict.release()
         # Lost a race with another sign-up for the same name.

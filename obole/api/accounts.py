@@ -22,7 +22,6 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
@@ -179,10 +178,16 @@ def sign_up(request: HttpRequest) -> JsonResponse:
         problems.add("reason", "ERR_TOO_LONG", f"is too long (maximum is {REASON_MAX_LENGTH} characters)")
     if problems:
         return problems.response()
+    body: dict = {}
     try:
-        with transaction.atomic():
-            account = create_account(username, password, email, ip=client_ip(request))
-            body = _issue_token(account, token)
+        # The token is issued in the account's own insert transaction, after the password is hashed.
+        account = create_account(
+            username,
+            password,
+            email,
+            ip=client_ip(request),
+            on_create=lambda new: body.update(_issue_token(new, token)),
+        )
     except ValidationError as exc:
         return _sign_up_refusal(exc)
     if settings.OBOLE_EMAIL_CONFIRMATION:

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pydantic
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.core.exceptions import (
     RequestDataTooBig,
     SuspiciousOperation,
@@ -228,13 +229,17 @@ def create_app(request: HttpRequest) -> JsonResponse:
         except ValidationError:
             raise ApiError(422, "website: give an http or https address.") from None
     secret = generate_client_secret()
+    # Hashed here, before the transaction: on SQLite a transaction holds the write lock from its
+    # start, and a hash inside it made other writes fail with "database is locked" under load.
+    # This answer is the only time the secret is shown.
+    hashed = make_password(secret, hasher=oauth2_settings.CLIENT_SECRET_HASHER)
     with transaction.atomic():
         application = Application.objects.create(
             name=name,
             redirect_uris=" ".join(uris),
             client_type=Application.CLIENT_CONFIDENTIAL,
             authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
-            client_secret=secret,  # hashed on save: this answer is the only time it is shown
+            client_secret=hashed,
         )
         AppRegistration.objects.create(application=application, scopes=" ".join(scopes), website=website)
     return JsonResponse(application_entity(application, secret=secret))

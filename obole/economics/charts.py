@@ -39,8 +39,9 @@ def _figure(width: float = 7.5, height: float = 4.2) -> tuple[Figure, object]:
     return figure, axes
 
 
-def fee_detection_heatmap(inputs: Inputs, fees: list[Decimal] | None = None,
-                          detections: list[Decimal] | None = None) -> bytes:  # fmt: skip
+def fee_detection_heatmap(
+    inputs: Inputs, fees: list[Decimal] | None = None, detections: list[Decimal] | None = None
+) -> bytes:
     """Cost per live bot-month with the fee, over fee (x) × monthly detection rate (y)."""
     fees, detections = fees or DEFAULT_FEES, detections or DEFAULT_DETECTIONS
     grid = sweep(inputs, fees, detections)
@@ -51,8 +52,15 @@ def fee_detection_heatmap(inputs: Inputs, fees: list[Decimal] | None = None,
         for x, cell in enumerate(row):
             multiple = "" if cell.multiple is None else f"\n{cell.multiple:.0f}×"
             shade = "white" if values[y][x] > 1 else INK
-            axes.text(x, y, f"${cell.cost_per_bot_month:.2f}{multiple}", ha="center", va="center",
-                      fontsize=7, color=shade)  # fmt: skip
+            axes.text(
+                x,
+                y,
+                f"${cell.cost_per_bot_month:.2f}{multiple}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color=shade,
+            )
     axes.set_xticks(range(len(fees)), [f"${fee}" for fee in fees])
     axes.set_yticks(range(len(detections)), [f"{p:.0%}" for p in detections])
     axes.set_xlabel(f"fee per {inputs.interval}")
@@ -95,8 +103,10 @@ def card_kinds(inputs: Inputs) -> bytes:
     for y, cost in enumerate(costs):
         axes.text(cost, y, f" ${cost:.2f}", va="center", fontsize=8)
     axes.set_xlabel("USD per live bot-month")
-    axes.set_title(f"By kind of card (fee {inputs.fee} per {inputs.interval}, {inputs.detection:.0%} caught)",
-                   fontsize=11)  # fmt: skip
+    axes.set_title(
+        f"By kind of card (fee {inputs.fee} per {inputs.interval}, {inputs.detection:.0%} caught)",
+        fontsize=11,
+    )
     axes.legend(frameon=False, fontsize=8, loc="lower right")
     return png(figure)
 
@@ -153,8 +163,9 @@ def simulation_charts(summary: dict) -> dict[str, bytes]:
     return {"outcomes": simulation_outcomes(summary), "timeline": simulation_timeline(summary)}
 
 
-def time_series(title: str, ylabel: str, days: list[str], series: dict[str, list[float]],
-                stacked: bool = False) -> bytes:  # fmt: skip
+def time_series(
+    title: str, ylabel: str, days: list[str], series: dict[str, list[float]], stacked: bool = False
+) -> bytes:
     """A day-by-day chart for the operator dashboard."""
     figure, axes = _figure(7.5, 3.4)
     xs = list(range(len(days)))

@@ -24,15 +24,24 @@ def rows(inputs: Inputs) -> list[tuple[str, str, str]]:
         ("What a ban costs the operator", money(out.ban_cost), money(out.ban_cost_captcha)),
         ("Cost per live bot-month", money(out.cost_per_bot_month), money(out.cost_per_bot_month_captcha)),
         ("Multiple of CAPTCHA only", times(out.multiple), "1×"),
-        (f"The farm of {inputs.farm_size:,} bots, per month", money(out.farm_per_month),
-         money(out.farm_per_month_captcha)),
-        ("Revenue a bot must earn a month to break even", money(out.break_even_per_bot_month),
-         money(out.cost_per_bot_month_captcha)),
+        (
+            f"The farm of {inputs.farm_size:,} bots, per month",
+            money(out.farm_per_month),
+            money(out.farm_per_month_captcha),
+        ),
+        (
+            "Revenue a bot must earn a month to break even",
+            money(out.break_even_per_bot_month),
+            money(out.cost_per_bot_month_captcha),
+        ),
         ("Bots banned and replaced per month", f"{out.bans_per_month:,.0f}", f"{out.bans_per_month:,.0f}"),
-        (f"Instance income from {inputs.honest_members:,} honest members, per month",
-         money(out.honest_income_per_month), "—"),
+        (
+            f"Instance income from {inputs.honest_members:,} honest members, per month",
+            money(out.honest_income_per_month),
+            "—",
+        ),
         ("Instance income from the farm's fees, per month", money(out.farm_fees_to_instance_per_month), "—"),
-    ]  # fmt: skip
+    ]
 
 
 def render(inputs: Inputs, simulation: dict | None = None) -> str:

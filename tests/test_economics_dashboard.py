@@ -1,0 +1,120 @@
+"""/staff/economics: revenue, members by state, bot pressure and the latest simulation, for staff only."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from obole.accounts.models import Account
+from obole.economics.model import Inputs
+from obole.economics.models import SimulationRun
+from obole.economics.simulation.records import ActorRecord, summarize
+from obole.economics.simulation.rules import Stop
+from obole.membership.models import PaymentAttempt
+from tests.conftest import PASSWORD, make_account
+
+
+def a_small_run() -> dict:
+    """A summary made from records such as a run produces (no server needed to draw it)."""
+    through = ActorRecord(
+        "bot",
+        "honest_operator",
+        "b1",
+        "172.16.0.2",
+        sign_up_attempts=1,
+        card_attempts=1,
+        signed_up=True,
+        paid=True,
+        card="bot-0",
+        paid_minor=600,
+    )
+    refused = ActorRecord(
+        "bot",
+        "card_pool",
+        "b2",
+        "172.16.0.3",
+        sign_up_attempts=1,
+        card_attempts=1,
+        signed_up=True,
+        stopped_by=Stop("one_card_per_account", "payment", 0, 422, "", "message"),
+    )
+    human = ActorRecord(
+        "human",
+        "human",
+        "h1",
+        "100.64.0.2",
+        sign_up_attempts=1,
+        card_attempts=1,
+        signed_up=True,
+        paid=True,
+        card="human-0",
+        paid_minor=600,
+    )
+    for record in (through, human):
+        for day in (0, 31, 38):
+            record.saw_write(day, True)
+    refused.saw_write(0, False)
+    server = {"url": "http://127.0.0.1:8000", "fee": "3", "currency": "USD", "interval": "month"}
+    return summarize([through, refused, human], [0, 31, 38], server=server, model_inputs=Inputs(), extra={})
+
+
+@pytest.fixture
+def staff(db):
+    account = make_account("operator")
+    Account.objects.filter(pk=account.pk).update(is_staff=True)
+    return account
+
+
+def test_outsiders_and_members_get_404(client, member):
+    assert client.get("/staff/economics").status_code == 404
+    client.login(username=member.username, password=PASSWORD)
+    assert client.get("/staff/economics").status_code == 404
+
+
+def test_staff_see_the_figures_and_charts(client, staff, member, newcomer):
+    now = timezone.now()
+    PaymentAttempt.objects.create(
+        account=newcomer, ip="192.0.2.1", succeeded=False, reason="invalid_card_number", at=now
+    )
+    PaymentAttempt.objects.create(
+        account=newcomer,
+        ip="192.0.2.1",
+        succeeded=False,
+        reason="invalid_card_number",
+        at=now - timedelta(days=2),
+    )
+    client.login(username=staff.username, password=PASSWORD)
+    response = client.get("/staff/economics")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<script>" not in page  # charts are images drawn on the server
+    assert page.count('src="data:image/png;base64,') == 3
+    assert "3.00 USD" in page  # the member's first charge, from the ledger
+    assert 'invalid_card_number</td><td class="num">2<' in page
+    assert "No simulation yet" in page
+
+
+def test_staff_see_the_latest_simulation(client, staff):
+    now = timezone.now()
+    SimulationRun.objects.create(
+        server="http://old",
+        started_at=now - timedelta(days=1),
+        finished_at=now - timedelta(days=1),
+        summary=a_small_run(),
+        results=[],
+    )
+    SimulationRun.objects.create(
+        server="http://127.0.0.1:8000", started_at=now, finished_at=now, summary=a_small_run(), results=[]
+    )
+    client.login(username=staff.username, password=PASSWORD)
+    page = client.get("/staff/economics").content.decode()
+    assert "Against http://127.0.0.1:8000" in page
+    assert page.count('src="data:image/png;base64,') == 5
+
+
+def test_members_by_state_are_rebuilt_day_by_day(staff, member, newcomer):
+    from obole.economics.dashboard import members_by_state
+
+    series = members_by_state(timezone.now(), 3)
+    assert series["active"][-1] == 1  # the member, paid today
+    assert series["pending_payment"][-1] == 2  # the newcomer and the staff account, unpaid
