@@ -2,6 +2,7 @@ from obole.posts.models.edit import StatusEdit
 from obole.posts.models.feed import HomeFeedEntry
 from obole.posts.models.interactions import Bookmark, Favourite
 from obole.posts.models.notification import Notification
+from obole.posts.models.poll import Poll, PollVote
 from obole.posts.models.status import IdempotencyKey, Mention, Status, Visibility
 from obole.posts.models.tag import StatusTag, Tag
 
@@ -12,6 +13,8 @@ __all__ = [
     "IdempotencyKey",
     "Mention",
     "Notification",
+    "Poll",
+    "PollVote",
     "Status",
     "StatusEdit",
     "StatusTag",
