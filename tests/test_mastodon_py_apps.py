@@ -105,3 +105,17 @@ def test_an_app_fixes_a_typo_and_reads_the_history(server, alice, bob):
     assert [n.type for n in bob.notifications(types=["update"])] == ["update"]
     with pytest.raises(MastodonAPIError):
         bob.status_update(posted.id, "Not mine to change")
+
+
+def test_one_member_runs_a_poll_and_another_votes_in_it(server, alice, bob):
+    poll = alice.make_poll(["Tea", "Coffee"], expires_in=600)
+    posted = alice.status_post("Tea or coffee?", poll=poll)
+    assert [o.title for o in posted.poll.options] == ["Tea", "Coffee"]
+    status, entity = raw(server, alice, f"/api/v1/statuses/{posted.id}")
+    assert_entity("Status", entity)
+    voted = bob.poll_vote(posted.poll.id, [1])
+    assert voted.voted and voted.own_votes == [1]
+    assert [o.votes_count for o in alice.poll(posted.poll.id).options] == [0, 1]
+    with pytest.raises(MastodonAPIError) as again:
+        bob.poll_vote(posted.poll.id, [0])
+    assert "already voted" in str(again.value)
