@@ -85,6 +85,7 @@ def test_a_form_client_makes_a_poll_with_bracketed_fields(member, api_as):
         ({"options": ["a", "b"], "expires_in": 60}, "between 300"),
         ({"options": ["a", "b"], "expires_in": "soon"}, "seconds"),
         ({"options": "a,b", "expires_in": 3600}, "list"),
+        ({"options": ["a", "b\u0000"], "expires_in": 3600}, "NUL"),
     ],
 )
 def test_a_bad_poll_is_refused_and_nothing_is_posted(member, api_as, poll, words):

@@ -57,6 +57,8 @@ def spec(options: object, expires_in: object, multiple: bool = False, hide_total
     options = [option.strip() for option in options]
     if not 2 <= len(options) <= MAX_OPTIONS:
         raise UserError(f"A poll must have between 2 and {MAX_OPTIONS} options.")
+    if any("\x00" in option for option in options):
+        raise UserError("Poll options must not contain NUL characters.")
     if any(not option for option in options):
         raise UserError("Poll options cannot be blank.")
     if any(len(option) > MAX_OPTION_CHARS for option in options):
