@@ -56,3 +56,12 @@ def test_a_second_vote_comes_back_as_a_message(member, paul):
     response = client.post(f"/polls/{status.poll.pk}/votes", {"choices": "1"}, follow=True)
     assert "already voted" in response.content.decode()
     assert PollVote.objects.count() == 1
+
+
+def test_an_edited_post_says_so_on_its_card(member):
+    from obole.posts import edits
+
+    status = services.post_status(member, "Helo")
+    edits.edit_status(member, status.pk, "Hello")
+    page = signed_in(member).get(f"/@{member.username}/{status.pk}").content.decode()
+    assert "Edited <time" in page and "Hello" in page
