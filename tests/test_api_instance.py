@@ -60,7 +60,8 @@ def test_the_v2_instance_is_a_mastodon_instance(member, path):
     media = body["configuration"]["media_attachments"]
     assert media["supported_mime_types"] == ["image/gif", "image/jpeg", "image/png", "image/webp"]
     assert media["image_size_limit"] == 16 * 1024 * 1024 and media["video_size_limit"] == 0
-    assert body["configuration"]["polls"]["max_options"] == 0
+    assert body["configuration"]["polls"]["max_options"] == 4
+    assert body["configuration"]["polls"]["min_expiration"] == 300
     assert body["configuration"]["accounts"]["max_featured_tags"] == 0
     assert body["configuration"]["accounts"]["max_note_length"] == 500
     assert body["thumbnail"]["url"].startswith("http://testserver/static/")

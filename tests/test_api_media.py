@@ -175,6 +175,7 @@ def test_a_bad_focus_or_an_overlong_description_is_refused(member, api_as):
     api = api_as(member)
     assert_error(upload(api, pictures.png(), focus="2,0"), 422, "focus")
     assert_error(upload(api, pictures.png(), description="x" * 1501), 422, "description")
+    assert_error(upload(api, pictures.png(), description="nul\x00byte"), 422, "NUL")
 
 
 def test_an_outsider_can_neither_see_nor_edit_nor_attach_someone_elses_upload(member, paul, api_as):

@@ -89,3 +89,33 @@ def test_an_app_cannot_upload_a_file_that_is_not_a_picture(alice):
     with pytest.raises(MastodonAPIError) as refused:
         alice.media_post(io.BytesIO(pictures.html_pretending_to_be_png()), mime_type="image/png")
     assert "422" in str(refused.value)
+
+
+def test_an_app_fixes_a_typo_and_reads_the_history(server, alice, bob):
+    posted = alice.status_post("Helo from the #app")
+    bob.status_reblog(posted.id)
+    edited = alice.status_update(posted.id, "Hello from the #app")
+    assert edited.edited_at is not None and "Hello" in edited.content
+    assert alice.status_source(posted.id).text == "Hello from the #app"
+    history = alice.status_history(posted.id)
+    assert ["Helo" in version.content for version in history] == [True, False]
+    status, versions = raw(server, alice, f"/api/v1/statuses/{posted.id}/history")
+    for version in versions:
+        assert_entity("StatusEdit", version)
+    assert [n.type for n in bob.notifications(types=["update"])] == ["update"]
+    with pytest.raises(MastodonAPIError):
+        bob.status_update(posted.id, "Not mine to change")
+
+
+def test_one_member_runs_a_poll_and_another_votes_in_it(server, alice, bob):
+    poll = alice.make_poll(["Tea", "Coffee"], expires_in=600)
+    posted = alice.status_post("Tea or coffee?", poll=poll)
+    assert [o.title for o in posted.poll.options] == ["Tea", "Coffee"]
+    status, entity = raw(server, alice, f"/api/v1/statuses/{posted.id}")
+    assert_entity("Status", entity)
+    voted = bob.poll_vote(posted.poll.id, [1])
+    assert voted.voted and voted.own_votes == [1]
+    assert [o.votes_count for o in alice.poll(posted.poll.id).options] == [0, 1]
+    with pytest.raises(MastodonAPIError) as again:
+        bob.poll_vote(posted.poll.id, [0])
+    assert "already voted" in str(again.value)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pydantic
 from django.http import HttpRequest, JsonResponse
 
-from obole.api.endpoints import authorize_if_token, endpoint
+from obole.api.endpoints import ApiError, authorize_if_token, endpoint
 from obole.api.entities import account, iso, status
 from obole.media.entities import attachment
 from obole.posts import edits
@@ -39,6 +39,8 @@ def _fields(data: dict) -> dict:
 @endpoint(("PUT",), scope="write:statuses", write=True, limit="statuses")
 def update(request: HttpRequest, status_id: str) -> JsonResponse:
     body = StatusUpdate.model_validate(_fields(request.data))
+    if body.poll:
+        raise ApiError(422, "A poll cannot be changed by an edit yet: delete the post and post it again.")
     row = edits.edit_status(
         request.account,
         status_id,

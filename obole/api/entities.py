@@ -17,7 +17,8 @@ from django.templatetags.static import static
 
 from obole.accounts.models import Account, Block, Follow, Mute
 from obole.media.entities import attachment
-from obole.posts.models import Bookmark, Favourite, Notification, Status, Tag
+from obole.posts import polls
+from obole.posts.models import Bookmark, Favourite, Notification, Poll, Status, Tag
 from obole.posts.text import plain_to_html
 
 
@@ -124,7 +125,22 @@ def statuses(rows: list[Status], viewer: Account | None, *, with_text: bool = Fa
         for status_id, flag in found:
             mine[flag].add(status_id)
     rendered_accounts: dict[int, dict] = {}
-    return [_status(row, viewer, mine, rendered_accounts, with_text) for row in rows]
+    found_polls = _polls(rows, viewer)
+    return [_status(row, viewer, mine, rendered_accounts, with_text, found_polls) for row in rows]
+
+
+def _polls(rows: list[Status], viewer: Account | None) -> dict[int, dict]:
+    """Poll entities by status id for the statuses of a page that have one: two queries, and
+    none at all for a page without polls."""
+    shown = [row.reblog_of if row.reblog_of_id is not None else row for row in rows]
+    by_id = {row.pk: row for row in shown if row.has_poll}
+    if not by_id:
+        return {}
+    found = list(Poll.objects.filter(status_id__in=by_id))
+    for row in found:
+        row.status = by_id[row.status_id]  # already loaded: no query for the author
+    own = polls.own_votes(viewer, found)
+    return {row.status_id: poll(row, viewer, own) for row in found}
 
 
 def status(row: Status, viewer: Account | None, *, with_text: bool = False) -> dict:
@@ -132,7 +148,12 @@ def status(row: Status, viewer: Account | None, *, with_text: bool = False) -> d
 
 
 def _status(
-    row: Status, viewer: Account | None, mine: dict[str, set[int]], cache: dict[int, dict], with_text: bool
+    row: Status,
+    viewer: Account | None,
+    mine: dict[str, set[int]],
+    cache: dict[int, dict],
+    with_text: bool,
+    found_polls: dict[int, dict],
 ) -> dict:
     if row.account_id not in cache:
         cache[row.account_id] = account(row.account)
@@ -168,7 +189,7 @@ def _status(
         "in_reply_to_id": str(row.in_reply_to_id) if row.in_reply_to_id else None,
         "in_reply_to_account_id": str(row.in_reply_to_account_id) if row.in_reply_to_account_id else None,
         "reblog": None,
-        "poll": None,
+        "poll": found_polls.get(row.pk),
         "card": None,
         "language": row.language,
         "filtered": [],
@@ -184,11 +205,36 @@ def _status(
     if with_text:
         entity["text"] = row.text
     if row.reblog_of_id is not None:
-        entity["reblog"] = _status(row.reblog_of, viewer, mine, cache, with_text=False)
+        entity["reblog"] = _status(row.reblog_of, viewer, mine, cache, False, found_polls)
         if viewer is not None:
             # Mastodon reports the viewer's flags on the wrapper as on the original.
             for flag in ("favourited", "reblogged", "bookmarked"):
                 entity[flag] = entity["reblog"][flag]
+    return entity
+
+
+def poll(row: Poll, viewer: Account | None, own: dict[int, list[int]], now: datetime | None = None) -> dict:
+    """A Poll entity; `own` holds the viewer's choices by poll (obole.posts.polls.own_votes)."""
+    ended = polls.expired(row, now)
+    shown = ended or not row.hide_totals
+    entity = {
+        "id": str(row.pk),
+        "expires_at": iso(row.expires_at),
+        "expired": ended,
+        "multiple": row.multiple,
+        "votes_count": row.votes_count,
+        "voters_count": row.voters_count,
+        "options": [
+            {"title": title, "votes_count": count if shown else None}
+            for title, count in zip(row.options, row.votes, strict=True)
+        ],
+        "emojis": [],
+    }
+    if viewer is not None:
+        mine = own.get(row.pk, [])
+        # The author counts as having voted, as in Mastodon: an app then shows the results.
+        entity["voted"] = bool(mine) or row.status.account_id == viewer.pk
+        entity["own_votes"] = mine
     return entity
 
 

@@ -1,7 +1,7 @@
 """What a Mastodon app or a crawler reads first: the instance (v1 and v2) and nodeinfo.
 
 Mastodon apps decide from these what they may offer (pictures but no video,
-no polls yet), how long a post may be, and whether sign-up is open; the fee is in
+polls), how long a post may be, and whether sign-up is open; the fee is in
 the description and the rules, so a member sees it in the app before joining.
 The server speaks the Mastodon API of 4.3 and says so in `version`, the way
 other compatible servers do.
@@ -27,6 +27,7 @@ from obole.media.images import FORMATS, MATRIX_LIMIT
 from obole.media.models import DESCRIPTION_MAX
 from obole.media.services import MAX_PER_STATUS
 from obole.membership.plans import plan_for
+from obole.posts import polls
 
 TITLE = "Obole"
 MASTODON_API = "4.3.0"
@@ -119,7 +120,12 @@ def _limits() -> dict:
             "video_frame_rate_limit": 0,
             "video_matrix_limit": 0,
         },
-        "polls": {"max_options": 0, "max_characters_per_option": 0, "min_expiration": 0, "max_expiration": 0},
+        "polls": {
+            "max_options": polls.MAX_OPTIONS,
+            "max_characters_per_option": polls.MAX_OPTION_CHARS,
+            "min_expiration": polls.MIN_EXPIRATION,
+            "max_expiration": polls.MAX_EXPIRATION,
+        },
     }
 
 

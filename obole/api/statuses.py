@@ -23,7 +23,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from obole.accounts.models import Account, Block
-from obole.api import edits
+from obole.api import edits, polls
 from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpoint, not_allowed
 from obole.api.entities import accounts, status, statuses
 from obole.api.pagination import page_of, paged_response, paginate
@@ -72,7 +72,7 @@ def _form_fields(data: dict) -> dict:
     if "media_ids[]" in fields:
         fields["media_ids"] = fields.pop("media_ids[]")
     if any(key.startswith("poll[") for key in fields):
-        fields["poll"] = {"given": True}
+        fields["poll"] = polls.form_poll(fields)
     return fields
 
 
@@ -91,8 +91,6 @@ def _idempotency_key(request: HttpRequest) -> str | None:
 @endpoint(("POST",), scope="write:statuses", write=True, limit="statuses")
 def _create(request: HttpRequest) -> JsonResponse:
     body = NewStatus.model_validate(_form_fields(request.data))
-    if body.poll:
-        raise ApiError(422, "polls are not supported yet")
     if body.scheduled_at:
         raise ApiError(422, "scheduled statuses are not supported yet")
     reply_to = body.in_reply_to_id if body.in_reply_to_id not in (None, "") else None
@@ -107,6 +105,7 @@ def _create(request: HttpRequest) -> JsonResponse:
             language=body.language,
             idempotency_key=_idempotency_key(request),
             media_ids=body.media_ids,
+            poll=polls.poll_from_body(body.poll),
         )
     except NotFound:
         # Only the status replied to is looked up; Mastodon names it.

@@ -8,6 +8,7 @@ from obole.api import (
     membership,
     notifications,
     oauth,
+    polls,
     relationships,
     search,
     startup,
@@ -74,6 +75,12 @@ urlpatterns += [
 urlpatterns += [
     re_path(r"^api/v[12]/media$", media.upload),
     path("api/v1/media/<str:media_id>", media.detail),
+]
+
+# Polls (obole/api/polls.py).
+urlpatterns += [
+    path("api/v1/polls/<str:poll_id>", polls.show),
+    path("api/v1/polls/<str:poll_id>/votes", polls.votes),
 ]
 
 # Timelines, notifications, search and hashtags (timelines.py, notifications.py, search.py).

@@ -203,6 +203,8 @@ def remove_all(account: Account) -> None:
 
 def _description(value: str | None) -> str:
     value = (value or "").strip()
+    if "\x00" in value:
+        raise UserError("description must not contain NUL characters.")
     if len(value) > DESCRIPTION_MAX:
         raise UserError(f"description is too long (at most {DESCRIPTION_MAX} characters).")
     return value

@@ -20,7 +20,7 @@ from obole.accounts.models import Account
 from obole.lib.errors import Forbidden, NotFound, UserError
 from obole.media import services as media_services
 from obole.membership.permissions import require_write
-from obole.posts import fanout
+from obole.posts import fanout, polls
 from obole.posts import text as post_text
 from obole.posts.access import blocked_ids, get_status_for_viewer
 from obole.posts.models import (
@@ -35,6 +35,7 @@ from obole.posts.models import (
     Visibility,
 )
 from obole.posts.notify import notify, withdraw
+from obole.posts.polls import PollSpec
 from obole.posts.timelines import store
 from obole.trust import posting as trust_posting
 
@@ -61,9 +62,10 @@ def post_status(
     language: str | None = None,
     idempotency_key: str | None = None,
     media_ids: list | None = None,
+    poll: PollSpec | None = None,
     now: datetime | None = None,
 ) -> Status:
-    """Post a status (or reply), with up to 4 of the author's uploads (`media_ids`).
+    """Post a status (or reply), with up to 4 of the author's uploads (`media_ids`) or a poll.
     A repeated Idempotency-Key within an hour returns the first status."""
     now = now or timezone.now()
     require_write(account, now)
@@ -72,6 +74,8 @@ def post_status(
         if earlier is not None:
             return earlier
     media = media_services.claim(account, media_ids) if media_ids else []
+    if media and poll is not None:
+        raise UserError("A post cannot have both pictures and a poll.")
     text = checked_text(text, spoiler_text, with_media=bool(media))
     visibility = visibility or account.default_visibility or Visibility.PUBLIC
     if visibility not in Visibility.values:
@@ -109,6 +113,8 @@ def post_status(
         if media:
             media_services.attach(status, media)
             status.save(update_fields=["media"])
+        if poll is not None:
+            polls.create(status, poll, now)
         Account.objects.filter(pk=account.pk).update(
             statuses_count=F("statuses_count") + 1, last_status_at=now
         )

@@ -1,8 +1,11 @@
-"""Background work of the posts app, run by `obole worker` (Huey): home-timeline fan-out.
+"""Background work of the posts app, run by `obole worker` (Huey).
 
-The PendingFanOut row is the record of the work (obole.posts.fanout); the
-task only says "fan out this status now", so a message that is lost, retried
-or delivered twice changes nothing but timing.
+- Home-timeline fan-out: the PendingFanOut row is the record of the work
+  (obole.posts.fanout); the task only says "fan out this status now", so a
+  message that is lost, retried or delivered twice changes nothing but timing.
+- Every minute, polls that have ended are announced to their authors and
+  voters (obole.posts.polls.notify_ended). The poll rows say which are still to
+  be announced, so a lost or doubled run changes nothing but timing.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from datetime import timedelta
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from obole.posts import fanout
+from obole.posts import fanout, polls
 
 
 @db_task(retries=5, retry_delay=2)
@@ -29,3 +32,8 @@ def sweep_fan_outs() -> int:
 @db_periodic_task(crontab(minute="*"))
 def scheduled_fan_out_sweep() -> int:
     return fanout.sweep()
+
+
+@db_periodic_task(crontab())
+def notify_ended_polls() -> int:
+    return polls.notify_ended()

@@ -47,6 +47,7 @@ class Card:
     favourited: bool
     reblogged: bool
     mine: bool
+    poll: dict | None = None  # the Poll entity of what is shown (obole.api.entities.poll)
 
     @property
     def status(self) -> Status:
@@ -71,6 +72,7 @@ def cards(rows: list[Status], reader: Account | None) -> list[Card]:
             favourited=bool(entity.get("favourited")),
             reblogged=bool(entity.get("reblogged")),
             mine=reader is not None and _original(row).account_id == reader.pk,
+            poll=(entity["reblog"] or entity)["poll"],
         )
         for row, entity in zip(rows, rendered, strict=True)
     ]

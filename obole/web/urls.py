@@ -1,7 +1,15 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 
-from obole.web import payment_views, profile_views, settings_views, status_views, timeline_views, views
+from obole.web import (
+    payment_views,
+    poll_views,
+    profile_views,
+    settings_views,
+    status_views,
+    timeline_views,
+    views,
+)
 
 urlpatterns = [
     path("", views.landing, name="landing"),
@@ -28,6 +36,7 @@ urlpatterns = [
     path("search", timeline_views.search, name="search"),
     path("tags/<str:name>", timeline_views.tag, name="tag"),
     path("statuses/new", status_views.compose, name="compose"),
+    path("polls/<str:poll_id>/votes", poll_views.vote, name="poll-vote"),
     re_path(
         r"^statuses/(?P<status_id>[^/]+)/(?P<action>like|unlike|repost|unrepost|delete)$",
         status_views.act,

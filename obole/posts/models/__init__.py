@@ -3,6 +3,7 @@ from obole.posts.models.fanout import PendingFanOut
 from obole.posts.models.feed import HomeFeedEntry
 from obole.posts.models.interactions import Bookmark, Favourite
 from obole.posts.models.notification import Notification
+from obole.posts.models.poll import Poll, PollVote
 from obole.posts.models.status import IdempotencyKey, Mention, Status, Visibility
 from obole.posts.models.tag import StatusTag, Tag
 
@@ -14,6 +15,8 @@ __all__ = [
     "Mention",
     "Notification",
     "PendingFanOut",
+    "Poll",
+    "PollVote",
     "Status",
     "StatusEdit",
     "StatusTag",

@@ -16,6 +16,7 @@ class Notification(models.Model):
         REBLOG = "reblog"
         MENTION = "mention"
         UPDATE = "update"  # a status the recipient reposted was edited
+        POLL = "poll"  # a poll the recipient made or voted in has ended
 
     id = models.BigIntegerField(primary_key=True, default=next_id, editable=False)
     recipient = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="notifications")

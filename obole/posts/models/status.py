@@ -45,6 +45,8 @@ class Status(models.Model):
     tags = models.JSONField(default=list, blank=True)  # ["name", ...]
     # The attached pictures as obole.media.services.snapshot() keeps them, in order.
     media = models.JSONField(default=list, blank=True)
+    # Whether a Poll hangs off this status: a page of statuses then asks for polls only if one has.
+    has_poll = models.BooleanField(default=False)
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)  # the last edit (obole.posts.edits)
     # Counters kept by the services, in the transaction that changes them.

@@ -54,3 +54,11 @@ def media_url(name: str) -> str:
     from obole.media.entities import url
 
     return url(name)
+
+
+@register.filter
+def moment(value: str | None) -> datetime | None:
+    """An API timestamp (2026-11-25T03:14:15.926Z) as a datetime, for the date filter."""
+    from django.utils.dateparse import parse_datetime
+
+    return parse_datetime(value) if value else None
