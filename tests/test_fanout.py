@@ -148,10 +148,17 @@ def test_wide_posts_follow_mutes_blocks_and_the_reply_rule(wide, paul, quinn):
     reply = post(wide, "@carol an answer", in_reply_to_id=to_carol.pk)
     assert reply.pk in home(paul)  # paul follows carol too
     assert reply.pk not in home(quinn)  # quinn does not
+    services.delete_status(wide, reply.pk)
+    assert reply.pk not in home(paul)
+    kept = post(wide, "still here")
+    assert home(paul)[0] == kept.pk and home(quinn) == [kept.pk]
     graph.mute(paul, wide)
     assert home(paul) == [to_carol.pk]
     graph.block(quinn, wide)
     assert home(quinn) == []
+    graph.unmute(paul, wide)
+    graph.unfollow(paul, wide)
+    assert home(paul) == [to_carol.pk]
 
 
 def test_a_direct_post_of_a_wide_author_reaches_the_mentioned_only(wide, paul, quinn):

@@ -54,6 +54,8 @@ def test_the_embedded_default_starts_without_any_configuration(data_dir):
         ("OBOLE_DUNNING_RETRY_DAYS", "5,3", "OBOLE_DUNNING_RETRY_DAYS must be increasing"),
         ("OBOLE_DUNNING_RETRY_DAYS", "1,x", "OBOLE_DUNNING_RETRY_DAYS must be comma-separated"),
         ("OBOLE_FEE_BY_COUNTRY", "GB=2.50", "OBOLE_FEE_BY_COUNTRY entries look like"),
+        ("OBOLE_FANOUT_MAX_FOLLOWERS", "many", "OBOLE_FANOUT_MAX_FOLLOWERS must be a whole number"),
+        ("OBOLE_TIMELINE_LENGTH", "5", "OBOLE_TIMELINE_LENGTH must be at least 20"),
     ],
     ids=lambda value: value if isinstance(value, str) and len(value) < 30 else None,
 )

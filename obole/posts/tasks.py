@@ -17,23 +17,25 @@ from huey.contrib.djhuey import db_periodic_task, db_task
 
 from obole.posts import fanout, polls
 
+# These return nothing: Huey keeps a task's result until it is read, and no one reads these.
+
 
 @db_task(retries=5, retry_delay=2)
-def fan_out(status_id: int) -> bool:
-    return fanout.run(status_id)
+def fan_out(status_id: int) -> None:
+    fanout.run(status_id)
 
 
 @db_task()
-def sweep_fan_outs() -> int:
+def sweep_fan_outs() -> None:
     """Every pending fan-out, whatever its age (queued when a worker starts)."""
-    return fanout.sweep(older_than=timedelta(0))
+    fanout.sweep(older_than=timedelta(0))
 
 
 @db_periodic_task(crontab(minute="*"))
-def scheduled_fan_out_sweep() -> int:
-    return fanout.sweep()
+def scheduled_fan_out_sweep() -> None:
+    fanout.sweep()
 
 
 @db_periodic_task(crontab())
-def notify_ended_polls() -> int:
-    return polls.notify_ended()
+def notify_ended_polls() -> None:
+    polls.notify_ended()
