@@ -244,15 +244,17 @@ def test_a_prepaid_card_is_refused_before_any_charge_when_the_policy_denies_it(s
     assert not Invoice.objects.exists()
 
 
-def test_a_payment_method_of_another_customer_is_refused(stripe_provider, db):
-    ada, _ = paid(stripe_provider)
-    bob = make_account("bob")
+def test_a_payment_method_saved_to_another_customer_is_refused(stripe_provider, db):
+    ada, bob = make_account("ada"), make_account("bob")
+    pm = stripe_provider.payment_method(ada, "4242424242424242")
+    get_provider().client.v1.payment_methods.attach(pm, {"customer": get_provider().customer_for(ada)})
     with pytest.raises(CardRejected, match="another customer"):
-        services.pay(
-            bob,
-            get_provider().attach_schema(payment_method=PaymentMethod.objects.get().provider_ref),
-            now=NOW,
-        )
+        services.pay(bob, get_provider().attach_schema(payment_method=pm), now=NOW)
+    assert not Invoice.objects.exists()
+    # Re-posting a card Obole has already seen is refused before Stripe is asked.
+    services.pay(ada, get_provider().attach_schema(payment_method=pm), now=NOW)
+    with pytest.raises(CardRejected, match="added already"):
+        services.pay(bob, get_provider().attach_schema(payment_method=pm), now=NOW)
 
 
 # Stripe's documented error body for an off-session charge of a lost card (localstripe has no decline codes).
@@ -312,6 +314,8 @@ def test_the_membership_api_takes_a_payment_method_id_and_names_the_payment_page
         api.post("/api/obole/v1/membership/payment_method", {"card_number": "4242424242424242"}).status_code
         == 422
     )
+    again = api.post("/api/obole/v1/membership/payment_method", {"payment_method": pm})
+    assert again.status_code == 422 and "added already" in again.json()["error"]
     unknown = api.post("/api/obole/v1/membership/payment_method", {"payment_method": "pm_doesnotexist"})
     assert unknown.status_code == 422 and "unknown" in unknown.json()["error"]
 
