@@ -244,15 +244,17 @@ def test_a_prepaid_card_is_refused_before_any_charge_when_the_policy_denies_it(s
     assert not Invoice.objects.exists()
 
 
-def test_a_payment_method_of_another_customer_is_refused(stripe_provider, db):
-    ada, _ = paid(stripe_provider)
-    bob = make_account("bob")
+def test_a_payment_method_saved_to_another_customer_is_refused(stripe_provider, db):
+    ada, bob = make_account("ada"), make_account("bob")
+    pm = stripe_provider.payment_method(ada, "4242424242424242")
+    get_provider().client.v1.payment_methods.attach(pm, {"customer": get_provider().customer_for(ada)})
     with pytest.raises(CardRejected, match="another customer"):
-        services.pay(
-            bob,
-            get_provider().attach_schema(payment_method=PaymentMethod.objects.get().provider_ref),
-            now=NOW,
-        )
+        services.pay(bob, get_provider().attach_schema(payment_method=pm), now=NOW)
+    assert not Invoice.objects.exists()
+    # Re-posting a card Obole has already seen is refused before Stripe is asked.
+    services.pay(ada, get_provider().attach_schema(payment_method=pm), now=NOW)
+    with pytest.raises(CardRejected, match="added already"):
+        services.pay(bob, get_provider().attach_schema(payment_method=pm), now=NOW)
 
 
 # Stripe's documented error body for an off-session charge of a lost card (localstripe has no decline codes).
@@ -312,6 +314,8 @@ def test_the_membership_api_takes_a_payment_method_id_and_names_the_payment_page
         api.post("/api/obole/v1/membership/payment_method", {"card_number": "4242424242424242"}).status_code
         == 422
     )
+    again = api.post("/api/obole/v1/membership/payment_method", {"payment_method": pm})
+    assert again.status_code == 422 and "added already" in again.json()["error"]
     unknown = api.post("/api/obole/v1/membership/payment_method", {"payment_method": "pm_doesnotexist"})
     assert unknown.status_code == 422 and "unknown" in unknown.json()["error"]
 
@@ -345,7 +349,40 @@ def test_production_refuses_the_sandbox(tmp_path):
     assert "OBOLE_PAYMENT_PROVIDER=sandbox takes no real money" in result.stderr
 
 
-def test_stripe_settings_must_be_present_and_well_formed(tmp_path):
-    result = run_obole(tmp_path, "check", OBOLE_PAYMENT_PROVIDER="stripe", OBOLE_STRIPE_SECRET_KEY="nope")
+GOOD_KEYS = {
+    "OBOLE_STRIPE_SECRET_KEY": "sk_test_x",
+    "OBOLE_STRIPE_PUBLISHABLE_KEY": "pk_test_x",
+    "OBOLE_STRIPE_WEBHOOK_SECRET": "whsec_x",
+}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("OBOLE_STRIPE_SECRET_KEY", "nope"),
+        ("OBOLE_STRIPE_WEBHOOK_SECRET", ""),
+        ("OBOLE_STRIPE_API_BASE", "api.stripe.com"),
+    ],
+)
+def test_stripe_settings_must_be_present_and_well_formed(tmp_path, variable, value):
+    variables = GOOD_KEYS | {"OBOLE_PAYMENT_PROVIDER": "stripe", variable: value}
+    result = run_obole(tmp_path, "check", **variables)
     assert result.returncode == 2
-    assert "OBOLE_STRIPE_SECRET_KEY must be set" in result.stderr
+    assert result.stderr.startswith("obole: configuration error: " + variable)
+
+
+def test_a_charge_whose_run_died_is_recorded_from_stripes_webhook(stripe_provider, db):
+    account, _ = paid(stripe_provider)
+    services.pay(
+        account, stripe_provider.source(account, THREE_D_SECURE), now=NOW
+    )  # next renewal needs 3-D Secure
+    renewal_time = NOW + timedelta(days=31)
+    invoices.open_renewals(renewal_time)
+    _, [claimed] = invoices.claim_batch("run", now=renewal_time, reclaim_after=timedelta(minutes=10), size=1)
+    result = invoices.send_charge(claimed)  # …and the run dies before recording it
+    intent = get_provider().client.v1.payment_intents.retrieve(result.provider_ref).to_dict()
+    send(stripe_provider.signed_event("payment_intent.requires_action", intent))
+    claimed.refresh_from_db()
+    assert (claimed.status, claimed.next_attempt_at, claimed.pending_ref) == (inv.OPEN, None, intent["id"])
+    account.membership.refresh_from_db()
+    assert account.membership.state == states.PAST_DUE

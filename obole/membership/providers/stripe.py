@@ -35,7 +35,7 @@ from django.db import IntegrityError
 from obole.accounts.models import Account
 from obole.membership.cards import CardError, CardSummary, fingerprint
 from obole.membership.errors import ProviderUnavailable
-from obole.membership.models import StripeCustomer
+from obole.membership.models import PaymentMethod, StripeCustomer
 from obole.membership.providers.base import (
     AttachDeclined,
     AttachedMethod,
@@ -133,6 +133,9 @@ class StripeProvider:
     ) -> AttachedMethod:
         if account is None:
             raise CardError("A Stripe card must be added for an account.", "payment_method")
+        if PaymentMethod.objects.filter(provider=self.name, provider_ref=source.payment_method).exists():
+            # Each card set-up gives a new id; a repeat is a resubmitted form or a retrying app.
+            raise CardError("This payment method was added already; add your card again to pay.", FIELD)
         customer = self.customer_for(account)
         try:
             method = self.client.v1.payment_methods.retrieve(source.payment_method).to_dict()
