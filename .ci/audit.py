@@ -41,12 +41,16 @@ def banner(lines: list[str]) -> None:
 
 def main() -> int:
     command = [str(PIP_AUDIT), "--skip-editable", "--format", "json", "--progress-spinner", "off"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
     try:
-        report = json.loads(done.stdout)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+        output, errors = done.stdout, done.stderr
+    except subprocess.TimeoutExpired:
+        output, errors = "", "pip-audit did not finish within 300 seconds"
+    try:
+        report = json.loads(output)
         dependencies = report["dependencies"]
     except (ValueError, KeyError):
-        reason = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        reason = (errors.strip().splitlines() or ["no output"])[-1]
         banner(
             [
                 "pip-audit: NOT AUDITED — pip-audit could not run to the end.",
