@@ -244,6 +244,7 @@ def _concrete(route: str) -> list[str]:
     path = route.lstrip("^").rstrip("$").replace("/?", "")
     path = re.sub(r"\(\?P<\w+>\[\^/\]\+\)", "1", path)
     path = re.sub(r"(?<!\?P)<(?:\w+:)?\w+>", "1", path)
+    path = re.sub(r"\(\?P<\w+>\.\*\)", "anything", path)
     choice = re.search(r"\(\?P<\w+>([\w|]+)\)|v\[(\d+)\]", path)
     if choice is None:
         return ["/" + path]
@@ -283,6 +284,21 @@ def test_a_non_staff_user_gets_403_or_404_on_every_staff_page_and_admin_endpoint
     assert Report.objects.get().resolved_at is None
     spammer.refresh_from_db()
     assert spammer.suspended_at is None
+
+
+def test_django_admin_refuses_a_non_staff_user_on_every_page(member):
+    """Django's own admin site answers anyone who is not staff with its sign-in page, never the page."""
+    routes = [r for r in _routes(get_resolver().url_patterns) if r.startswith("admin/")]
+    paths = sorted(
+        {url for route in routes for url in _concrete(route)} - {"/admin/login/", "/admin/logout/"}
+    )
+    assert "/admin/trust/auditentry/" in paths and len(paths) > 50
+    web = web_as(member)
+    for path in paths:
+        for response in (web.get(path), web.post(path)):
+            assert response.status_code in (302, 403, 404), path
+            if response.status_code == 302:
+                assert response["Location"].startswith("/admin/login/"), path
 
 
 # --- Staff pages --------------------------------------------------------------------------

@@ -269,3 +269,22 @@ def test_a_forged_forwarded_for_is_ignored_by_the_api_rate_limit(settings):
         client = Client(REMOTE_ADDR="203.0.113.9", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
         statuses.append(client.get("/api/v1/timelines/public").status_code)
     assert statuses == [200, 200, 200, 429]
+
+
+def test_the_api_sign_up_explains_a_refusal_with_a_4xx(settings):
+    from tests.test_api_accounts import app_token, sign_up
+
+    token = app_token()
+    response = sign_up(token, username="throwaway", email="x@mailinator.com")
+    assert response.status_code == 422
+    assert response.json()["details"]["email"][0]["description"].startswith(
+        "Addresses at this e-mail provider"
+    )
+    settings.OBOLE_TRUST_RULES = 'block if email_domain == "spam.example"'
+    response = sign_up(token, username="spammer", email="x@spam.example")
+    assert response.status_code == 422
+    assert "not accepted" in response.json()["error"]
+    settings.OBOLE_SIGNUPS_PER_NETWORK = 1
+    assert sign_up(token, username="first", email="a@example.org").status_code == 200
+    response = sign_up(token, username="second", email="b@example.org")
+    assert response.status_code == 429 and "Too many accounts" in response.json()["error"]

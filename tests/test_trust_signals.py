@@ -158,3 +158,23 @@ def test_trust_stats_prints_hits_per_rule_flags_and_actions(settings):
     out = StringIO()
     call_command("trust", "stats", "--since", "3d", stdout=out)
     assert "signups_per_ip" in out.getvalue() and "Automatic flags" in out.getvalue()
+
+
+def test_the_staff_dashboard_shows_hits_per_rule_with_a_chart(settings):
+    from django.test import Client
+
+    from obole.accounts.services import create_account
+    from tests.conftest import PASSWORD
+
+    settings.OBOLE_SIGNUPS_PER_IP = 1
+    create_account("first", PASSWORD, ip="203.0.113.1")
+    with pytest.raises(Exception, match="Too many"):
+        create_account("second", PASSWORD, ip="203.0.113.1")
+    staff = make_account("sam")
+    staff.is_staff = True
+    staff.save()
+    client = Client()
+    client.force_login(staff, backend="obole.accounts.backends.UsernameOrEmailBackend")
+    page = client.get("/staff/trust").content.decode()
+    assert "<svg" in page and "<script" not in page.split("</head>")[1]
+    assert "signups_per_ip" in page and "1 rule hits" in page

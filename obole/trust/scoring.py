@@ -26,9 +26,9 @@ def _reason(score: int, explanation: list[dict]) -> str:
     return f"bot score {score}: {parts}"
 
 
-def score_account(account: Account, now: datetime) -> Standing:
+def score_account(account: Account, now: datetime, index: signals.RecentPosts | None = None) -> Standing:
     standing = moderation.standing(account)
-    score, explanation = signals.score(account, now, standing.signals)
+    score, explanation = signals.score(account, now, standing.signals, index)
     Standing.objects.filter(pk=account.pk).update(score=score, signals=explanation, scored_at=now)
     standing.refresh_from_db()
     for row in explanation:
@@ -51,6 +51,7 @@ def score_account(account: Account, now: datetime) -> Standing:
 def run_once(now: datetime, limit: int = 500) -> int:
     """Score up to `limit` marked accounts; return how many were scored."""
     done = 0
+    index = None
     marked = list(
         Standing.objects.exclude(dirty_at=None).order_by("dirty_at").values_list("pk", "dirty_at")[:limit]
     )
@@ -60,6 +61,7 @@ def run_once(now: datetime, limit: int = 500) -> int:
             continue
         account = Account.objects.filter(pk=account_id).first()
         if account is not None:
-            score_account(account, now)
+            index = index or signals.RecentPosts(now)  # built once, only when there is work
+            score_account(account, now, index)
             done += 1
     return done

@@ -32,7 +32,7 @@ from obole.posts.models import Mention, Status
 
 WINDOW = timedelta(days=1)
 RECENT_POSTS = 20  # of the account, compared
-OTHERS_POSTS = 5000  # of other accounts in the window, at most, indexed per run
+OTHERS_POSTS = 5000  # posts of the last day indexed per scoring run, newest first
 NUM_PERM = 64
 THRESHOLD = 0.7
 _WORD = re.compile(r"\w+")
@@ -58,29 +58,36 @@ def _minhash(text: str) -> MinHash | None:
     return sketch
 
 
-def near_duplicate(account: Account, now: datetime) -> Signal | None:
-    mine = list(
-        Status.objects.filter(account=account, reblog_of=None, created_at__gt=now - WINDOW)
-        .order_by("-id")
-        .values_list("text", flat=True)[:RECENT_POSTS]
-    )
-    sketches = [s for s in (_minhash(text) for text in mine) if s is not None]
-    if not sketches:
-        return None
-    others = (
-        Status.objects.filter(reblog_of=None, created_at__gt=now - WINDOW)
-        .exclude(account=account)
-        .order_by("-id")
-        .values_list("id", "account_id", "text")[:OTHERS_POSTS]
-    )
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    owner: dict[str, int] = {}
-    for status_id, account_id, text in others:
-        sketch = _minhash(text)
-        if sketch is not None:
-            lsh.insert(str(status_id), sketch)
-            owner[str(status_id)] = account_id
-    accounts = {owner[key] for sketch in sketches for key in lsh.query(sketch)}
+class RecentPosts:
+    """An LSH index of the last day's posts, built once per scoring run and shared by its accounts."""
+
+    def __init__(self, now: datetime):
+        self.lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        self.owner: dict[str, int] = {}
+        self.sketches: dict[int, list[MinHash]] = {}
+        rows = (
+            Status.objects.filter(reblog_of=None, created_at__gt=now - WINDOW)
+            .order_by("-id")
+            .values_list("id", "account_id", "text")[:OTHERS_POSTS]
+        )
+        for status_id, account_id, text in rows:
+            sketch = _minhash(text)
+            if sketch is not None:
+                self.lsh.insert(str(status_id), sketch)
+                self.owner[str(status_id)] = account_id
+                mine = self.sketches.setdefault(account_id, [])
+                if len(mine) < RECENT_POSTS:
+                    mine.append(sketch)
+
+    def others_like(self, account_id: int) -> set[int]:
+        found = {
+            self.owner[key] for sketch in self.sketches.get(account_id, []) for key in self.lsh.query(sketch)
+        }
+        return found - {account_id}
+
+
+def near_duplicate(account: Account, now: datetime, index: RecentPosts | None = None) -> Signal | None:
+    accounts = (index or RecentPosts(now)).others_like(account.pk)
     if not accounts:
         return None
     return Signal(
@@ -160,12 +167,14 @@ def crowded_network(account: Account, now: datetime, limit: int = 5) -> Signal |
 SIGNALS = (near_duplicate, regular_cadence, follow_burst, mention_burst, link_heavy_start, crowded_network)
 
 
-def score(account: Account, now: datetime, previous: list[dict] | None = None) -> tuple[int, list[dict]]:
+def score(
+    account: Account, now: datetime, previous: list[dict] | None = None, index: RecentPosts | None = None
+) -> tuple[int, list[dict]]:
     """The bot score and its explanation; `since` carries over from `previous` while a signal keeps firing."""
     since = {row["signal"]: row["since"] for row in previous or []}
     explanation = []
     for check in SIGNALS:
-        found = check(account, now)
+        found = check(account, now, index) if check is near_duplicate else check(account, now)
         if found is not None:
             explanation.append(
                 {
