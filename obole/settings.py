@@ -107,6 +107,8 @@ MIDDLEWARE = [
     # First, so that preflights and every answer of the API carry the CORS headers.
     "obole.api.cors.CorsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Refuses multipart bodies larger than four pictures before anything reads them.
+    "obole.media.middleware.UploadLimit",
     # /api/ requests leave the stack here: they carry tokens, not sessions (see the module).
     "obole.api.fastpath.ApiFastPath",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -78,3 +78,13 @@ def test_an_unpaid_member_cannot_post_pictures_from_the_web(newcomer):
     response = signed_in(newcomer).post("/statuses/new", {"status": "hi", "picture_0": picture()})
     assert response.status_code == 402
     assert not MediaAttachment.objects.exists()
+
+
+def test_a_multipart_body_larger_than_four_pictures_is_refused_unread(member, settings):
+    settings.OBOLE_MEDIA_MAX_BYTES = 1_000
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_024
+    big = SimpleUploadedFile("big.png", b"\0" * 6_000, "image/png")
+    response = signed_in(member).post("/statuses/new", {"status": "big", "picture_0": big})
+    assert response.status_code == 413
+    assert b"at most 5,024 bytes" in response.content
+    assert not Status.objects.exists()
