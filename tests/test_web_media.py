@@ -88,3 +88,14 @@ def test_a_multipart_body_larger_than_four_pictures_is_refused_unread(member, se
     assert response.status_code == 413
     assert b"at most 5,024 bytes" in response.content
     assert not Status.objects.exists()
+
+
+def test_the_data_export_lists_each_posts_pictures_with_their_alt_text(member):
+    import json
+
+    from obole.accounts.export import archive
+
+    signed_in(member).post("/statuses/new", {"status": "cat", "picture_0": picture(), "alt_0": "A cat"})
+    document = json.loads("".join(archive(member, member.date_joined)))
+    [media] = document["statuses"][0]["media"]
+    assert media["description"] == "A cat" and "/media/media_attachments/" in media["url"]
