@@ -49,3 +49,12 @@ def next_id() -> int:
 def id_at(moment: datetime) -> int:
     """The smallest ID minted at `moment`: a bound for time-range queries on IDs."""
     return int(moment.timestamp() * 1000) << _SEQUENCE_BITS
+
+
+def parse_id(value: object) -> int:
+    """An id sent by a client, as a number a BIGINT column holds; ValueError for anything else
+    (letters, negative numbers, numbers of 2**63 or more, which the database would refuse)."""
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit() or int(text) >= 2**63:
+        raise ValueError(f"not an id: {value!r}")
+    return int(text)
