@@ -116,6 +116,8 @@ MIDDLEWARE = [
     # Before anything reads the path or a form: NUL bytes and lone surrogates answer 400 here.
     "obole.api.edge.InputGuard",
     "django.middleware.security.SecurityMiddleware",
+    # Refuses multipart bodies larger than four pictures before anything reads them.
+    "obole.media.middleware.UploadLimit",
     # /api/ requests leave the stack here: they carry tokens, not sessions (see the module).
     "obole.api.fastpath.ApiFastPath",
     "whitenoise.middleware.WhiteNoiseMiddleware",

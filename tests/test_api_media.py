@@ -175,7 +175,7 @@ def test_a_bad_focus_or_an_overlong_description_is_refused(member, api_as):
     api = api_as(member)
     assert_error(upload(api, pictures.png(), focus="2,0"), 422, "focus")
     assert_error(upload(api, pictures.png(), description="x" * 1501), 422, "description")
-    assert_error(upload(api, pictures.png(), description="nul\x00byte"), 422, "NUL")
+    assert_error(upload(api, pictures.png(), description="nul\x00byte"), 400, "NUL")
 
 
 def test_an_outsider_can_neither_see_nor_edit_nor_attach_someone_elses_upload(member, paul, api_as):
@@ -294,3 +294,12 @@ def test_deleting_an_account_deletes_its_pictures_and_their_files(
         delete_account(member, timezone.now())
     assert not MediaAttachment.objects.exists()
     assert not default_storage.exists(loose.file) and not default_storage.exists(loose.preview)
+
+
+@pytest.mark.parametrize("bad", ["abc", "-1", str(2**63), "99999999999999999999999"])
+def test_ids_that_cannot_exist_are_not_found_or_refused_never_a_500(member, api_as, bad):
+    api = api_as(member)
+    assert_error(api.get(f"/api/v1/media/{bad}"), 404)
+    assert_error(api.post("/api/v1/statuses", {"status": "x", "media_ids": [bad]}), 422, "media_ids")
+    assert_error(api.get(f"/api/v1/polls/{bad}"), 404)
+    assert_error(api.post(f"/api/v1/polls/{bad}/votes", {"choices": ["0"]}), 404)

@@ -464,3 +464,12 @@ def test_parse_country_prices_of_an_empty_text_is_empty():
 def test_parse_country_prices_refuses_a_malformed_entry_naming_the_variable(text):
     with pytest.raises(ConfigError, match="OBOLE_FEE_BY_COUNTRY"):
         parse_country_prices(text, "month")
+
+
+def test_parse_id_takes_what_a_bigint_column_holds():
+    from obole.lib.snowflake import parse_id
+
+    assert parse_id("117707624520117612") == 117707624520117612
+    assert parse_id(42) == 42
+    for bad in ("", "abc", "-1", "1.5", "١٢", str(2**63), None, True, 2**63):
+        assert parse_id(bad) is None, bad

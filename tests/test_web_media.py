@@ -78,3 +78,24 @@ def test_an_unpaid_member_cannot_post_pictures_from_the_web(newcomer):
     response = signed_in(newcomer).post("/statuses/new", {"status": "hi", "picture_0": picture()})
     assert response.status_code == 402
     assert not MediaAttachment.objects.exists()
+
+
+def test_a_multipart_body_larger_than_four_pictures_is_refused_unread(member, settings):
+    settings.OBOLE_MEDIA_MAX_BYTES = 1_000
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1_024
+    big = SimpleUploadedFile("big.png", b"\0" * 6_000, "image/png")
+    response = signed_in(member).post("/statuses/new", {"status": "big", "picture_0": big})
+    assert response.status_code == 413
+    assert b"at most 5,024 bytes" in response.content
+    assert not Status.objects.exists()
+
+
+def test_the_data_export_lists_each_posts_pictures_with_their_alt_text(member):
+    import json
+
+    from obole.accounts.export import archive
+
+    signed_in(member).post("/statuses/new", {"status": "cat", "picture_0": picture(), "alt_0": "A cat"})
+    document = json.loads("".join(archive(member, member.date_joined)))
+    [media] = document["statuses"][0]["media"]
+    assert media["description"] == "A cat" and "/media/media_attachments/" in media["url"]

@@ -3,7 +3,8 @@
 One JSON document:
   account      the profile and post defaults
   statuses     every status and repost: id, created_at, visibility, text, content,
-               in_reply_to_id, reblog_of_id, spoiler_text, language, url
+               in_reply_to_id, reblog_of_id, spoiler_text, language, url, edited_at,
+               media (each picture's url and alt text)
   following / followers / blocks / mutes   usernames
   likes / bookmarks                        status ids and urls
   membership   state, paid-until, plan, the card (brand, last four digits, expiry;
@@ -24,6 +25,7 @@ from datetime import datetime
 from django.conf import settings
 
 from obole.accounts.models import Account, Block, Follow, Mute
+from obole.media.entities import url as media_url
 from obole.membership.models import LedgerEntry, Membership
 from obole.membership.plans import plan_for
 from obole.posts.models import Bookmark, Favourite, Status
@@ -101,6 +103,8 @@ def _statuses(account: Account) -> Iterator[dict]:
         "spoiler_text",
         "language",
         "sensitive",
+        "edited_at",
+        "media",
     )
     rows = Status.objects.filter(account=account).order_by("id").values_list(*fields)
     for row in rows.iterator(chunk_size=CHUNK):
@@ -110,6 +114,10 @@ def _statuses(account: Account) -> Iterator[dict]:
         status["in_reply_to_id"] = _id(status["in_reply_to_id"])
         status["reblog_of_id"] = _id(status["reblog_of_id"])
         status["url"] = _status_url(account.username, row[0])
+        status["edited_at"] = _iso(status["edited_at"])
+        status["media"] = [
+            {"url": media_url(item["file"]), "description": item["description"]} for item in status["media"]
+        ]
         yield status
 
 

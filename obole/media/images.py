@@ -132,9 +132,9 @@ def _encode(image: Image.Image, content_type: str) -> Encoded:
     out = io.BytesIO()
     if content_type == "image/jpeg":
         image = image.convert("RGB") if image.mode not in ("RGB", "L") else image
-        image.save(out, "JPEG", quality=88, optimize=True, exif=b"")
+        image.save(out, "JPEG", quality=88, exif=b"")
     elif content_type == "image/png":
-        image.save(out, "PNG", optimize=True)
+        image.save(out, "PNG")
     elif content_type == "image/webp":
         image.save(out, "WEBP", quality=88, exif=b"", xmp=b"")
     else:

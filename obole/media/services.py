@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from obole.accounts.models import Account
 from obole.lib.errors import NotFound, UserError
+from obole.lib.snowflake import parse_id
 from obole.media import images
 from obole.media.models import DESCRIPTION_MAX, MediaAttachment
 from obole.membership.permissions import require_write
@@ -81,8 +82,8 @@ def _save(stem: str, encoded: images.Encoded) -> str:
 def own_media(account: Account, media_id: object) -> MediaAttachment:
     """The account's own upload, or 404 — also for someone else's."""
     try:
-        return MediaAttachment.objects.get(pk=int(str(media_id)), account=account)
-    except (ValueError, OverflowError, MediaAttachment.DoesNotExist):
+        return MediaAttachment.objects.get(pk=parse_id(media_id), account=account)
+    except MediaAttachment.DoesNotExist:
         raise NotFound("Record not found") from None
 
 
@@ -114,10 +115,9 @@ def claim(account: Account, media_ids: list, *, status_id: int | None = None) ->
     (or already on `status_id`, when a post is edited)."""
     if len(media_ids) > MAX_PER_STATUS:
         raise UserError(f"A post may have at most {MAX_PER_STATUS} pictures.")
-    try:
-        wanted = list(dict.fromkeys(int(str(value)) for value in media_ids))
-    except (ValueError, OverflowError):
-        raise UserError("media_ids must be the ids of your uploads.") from None
+    wanted = list(dict.fromkeys(parse_id(value) for value in media_ids))
+    if None in wanted:
+        raise UserError("media_ids must be the ids of your uploads.")
     found = {row.pk: row for row in MediaAttachment.objects.filter(pk__in=wanted, account=account)}
     for pk in wanted:
         row = found.get(pk)

@@ -30,6 +30,7 @@ from django.utils import timezone
 
 from obole.accounts.models import Account
 from obole.lib.errors import NotFound, UserError
+from obole.lib.snowflake import parse_id
 from obole.membership.permissions import require_write
 from obole.posts.access import get_status_for_viewer
 from obole.posts.models import Notification, Poll, PollVote, Status
@@ -95,8 +96,8 @@ def expired(poll: Poll, now: datetime | None = None) -> bool:
 def visible_poll(viewer: Account | None, poll_id: object) -> Poll:
     """The poll, if its status is one the viewer may see; else 404, as for the status."""
     try:
-        poll = Poll.objects.get(pk=int(str(poll_id)))
-    except (ValueError, OverflowError, Poll.DoesNotExist):
+        poll = Poll.objects.get(pk=parse_id(poll_id))
+    except Poll.DoesNotExist:
         raise NotFound("Record not found") from None
     get_status_for_viewer(viewer, poll.status_id)
     return poll
