@@ -106,7 +106,7 @@ def feature(method: str, path: str) -> str | None:
 
 
 def refusal(name: str) -> JsonResponse:
-    return JsonResponse({"error": f"{name} is not supported on this server."}, status=422)
+    return JsonResponse({"error": f"{name} is not supported on this server.", "details": {}}, status=422)
 
 
 @csrf_exempt
