@@ -50,9 +50,13 @@ def serve(
     # Links in posts are made with OBOLE_BASE_URL: point them at this server, not the default port.
     env["OBOLE_BASE_URL"] = f"http://127.0.0.1:{port}"
     env.update(settings)
+    # The output goes to a file, not a pipe nobody reads: a server that logs a warning for each of
+    # thousands of 4xx answers (a fuzzer's) would fill the pipe and stop, and every request would hang.
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log = (data_dir / "serve.log").open("w")
     process = subprocess.Popen(
         [sys.executable, "-m", "obole", "serve", "--port", str(port), *args],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -63,10 +67,11 @@ def serve(
         except (urllib.error.URLError, ConnectionError):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                pytest.fail("the server did not start:\n" + process.stdout.read())
+                pytest.fail("the server did not start:\n" + (data_dir / "serve.log").read_text())
             time.sleep(0.2)
     try:
         yield base, env
     finally:
         process.terminate()
         process.wait(timeout=20)
+        log.close()

@@ -369,9 +369,9 @@ def test_a_hashtag_timeline_costs_one_query_logged_out(member, paul, api_as, dja
 # Lists and conversations
 
 
-def test_lists_do_not_exist_yet(member, api_as):
-    assert_error(api_as(member).get("/api/v1/timelines/list/1"), 404, "Record not found")
-    assert_error(api_as(member).get("/api/v1/timelines/list/abc"), 404, "Record not found")
+def test_lists_are_not_supported_and_say_so(member, api_as):
+    assert_error(api_as(member).get("/api/v1/timelines/list/1"), 422, "Lists are not supported")
+    assert_error(api_as(member).get("/api/v1/timelines/list/abc"), 422, "not supported")
     assert_error(Api(None).get("/api/v1/timelines/list/1"), 401)
 
 

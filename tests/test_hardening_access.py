@@ -70,6 +70,9 @@ def test_a_reply_to_a_blocker_leaves_the_blocked_members_sight_on_every_path(abe
     assert ids(api.get("/api/v1/statuses", **{"id[]": str(reply.pk)})) == []
     assert api.get(f"/api/v1/statuses/{reply.pk}/context").status_code == 404
     assert api.get("/api/v2/search", q="a reply", type="statuses").json()["statuses"] == []
+    tagged = services.post_status(carl, "#thread goes on", in_reply_to_id=original.pk, now=NOW)
+    assert str(tagged.pk) not in ids(api.get("/api/v1/timelines/tag/thread"))
+    assert str(tagged.pk) in ids(api_as(carl).get("/api/v1/timelines/tag/thread"))
     notified = api.get("/api/v1/notifications").json()
     assert [n for n in notified if n.get("status", {}).get("id") == str(reply.pk)] == []
     client = Client()

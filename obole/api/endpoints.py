@@ -13,6 +13,7 @@ import functools
 import io
 import json
 import logging
+import re
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -44,7 +45,23 @@ class ApiError(Exception):
 
 
 def error(status: int, message: str) -> JsonResponse:
-    return JsonResponse({"error": message}, status=status)
+    """Mastodon's Error; a 422 is its ValidationError, which also names the field in `details`."""
+    body: dict = {"error": message}
+    if status == 422:
+        body["details"] = validation_details(message)
+    return JsonResponse(body, status=status)
+
+
+_FIELD_MESSAGE = re.compile(r"(?P<field>[\w.\[\]]+): (?P<description>.+)", re.DOTALL)
+
+
+def validation_details(message: str) -> dict[str, list[dict[str, str]]]:
+    """`details` of a 422: {"exp_month": [{"error": "ERR_INVALID", "description": "..."}]} when the
+    message starts with the field's name ("exp_month: ..."), as the API's messages do; {} otherwise."""
+    found = _FIELD_MESSAGE.fullmatch(message)
+    if found is None:
+        return {}
+    return {found["field"]: [{"error": "ERR_INVALID", "description": found["description"]}]}
 
 
 def _read_body(request: HttpRequest) -> dict:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from obole.api.endpoints import ApiError, endpoint, error
+from obole.api.endpoints import ApiError, endpoint, not_allowed
 from obole.media import services
 from obole.media.entities import of_row
 
@@ -51,9 +51,7 @@ def detail(request: HttpRequest, media_id: str) -> JsonResponse:
         return _show(request, media_id)
     if request.method == "PUT":
         return _update(request, media_id)
-    response = error(405, "Use GET or PUT for this endpoint.")
-    response["Allow"] = "GET, PUT"
-    return response
+    return not_allowed(request, "GET", "PUT")
 
 
 def _text(request: HttpRequest, name: str) -> str | None:

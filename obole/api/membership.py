@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from pathlib import Path
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
@@ -46,6 +48,15 @@ def cancel(request: HttpRequest) -> JsonResponse:
 def resume(request: HttpRequest) -> JsonResponse:
     services.resume(request.account, now=timezone.now())
     return _membership(request)
+
+
+_OPENAPI = Path(__file__).parent / "openapi" / "obole.json"
+
+
+@endpoint(("GET",))
+def openapi(request: HttpRequest) -> HttpResponse:
+    """The OpenAPI description of these endpoints (obole/api/openapi/obole.json), for client authors."""
+    return HttpResponse(_OPENAPI.read_bytes(), content_type="application/json")
 
 
 @endpoint(("GET",), scope="read:accounts")

@@ -69,7 +69,7 @@ def tag(request: HttpRequest, hashtag: str) -> JsonResponse:
 
 @endpoint(("GET",), scope="read:lists")
 def list_timeline(request: HttpRequest, list_id: str) -> JsonResponse:
-    return unsupported.refusal("Lists")  # GET /api/v1/lists is empty: no list id is ever valid
+    return unsupported.refusal("Lists are")  # GET /api/v1/lists is empty: no list id is ever valid
 
 
 @endpoint(("GET",), scope="read:statuses")

@@ -18,76 +18,75 @@ from django.views.decorators.csrf import csrf_exempt
 
 _ID = r"[^/]+"
 
-# (methods, path, feature). Paths are matched whole, without the leading slash.
+# (methods, path, what is missing with its verb). Paths are matched whole, without the leading slash.
 _TABLE: list[tuple[str, str, str]] = [
-    ("GET", r"api/oembed", "oEmbed"),
-    ("GET", rf"api/v1/accounts/{_ID}/(?:in_)?collections", "Collections"),
+    ("GET", r"api/oembed", "oEmbed is"),
+    ("GET", rf"api/v1/accounts/{_ID}/(?:in_)?collections", "Collections are"),
     (
         "GET POST PATCH DELETE",
         rf"api/v1/collections(?:/{_ID}(?:/items(?:/{_ID}(?:/revoke)?)?)?)?",
         "Collections",
     ),
-    ("POST", rf"api/v1/accounts/{_ID}/(?:un)?(?:endorse|pin)", "Featuring accounts on a profile"),
-    ("GET", rf"api/v1/accounts/{_ID}/endorsements|api/v1/endorsements", "Featuring accounts on a profile"),
-    ("GET", rf"api/v1/accounts/{_ID}/featured_tags", "Featured hashtags"),
-    ("GET POST DELETE", rf"api/v1/featured_tags(?:/suggestions|/{_ID})?", "Featured hashtags"),
-    ("POST", rf"api/v1/tags/{_ID}/(?:un)?feature", "Featured hashtags"),
-    ("GET", rf"api/v1/accounts/{_ID}/identity_proofs", "Identity proofs"),
-    ("GET", rf"api/v1/accounts/{_ID}/lists", "Lists"),
-    ("POST", r"api/v1/lists", "Lists"),
-    ("GET PUT DELETE POST", rf"api/v1/lists/{_ID}(?:/accounts)?", "Lists"),
-    ("GET", rf"api/v1/timelines/list/{_ID}", "Lists"),
-    ("POST", rf"api/v1/accounts/{_ID}/note", "Private notes on accounts"),
-    ("POST", rf"api/v1/accounts/{_ID}/remove_from_followers", "Removing a follower"),
-    ("POST", rf"api/v1/announcements/{_ID}/dismiss", "Announcements"),
-    ("PUT DELETE", rf"api/v1/announcements/{_ID}/reactions/{_ID}", "Announcements"),
-    ("GET POST", rf"api/v1/annual_reports(?:/{_ID}(?:/generate|/read|/state)?)?", "Annual reports"),
-    ("DELETE", rf"api/v1/conversations/{_ID}", "Conversations"),
-    ("POST", rf"api/v1/conversations/{_ID}/read", "Conversations"),
-    ("GET", r"api/v1/directory", "The profile directory"),
-    ("GET POST DELETE", r"api/v1/domain_blocks", "Blocking other servers (there is no federation)"),
-    ("POST", r"api/v1/emails/confirmations", "Resending the confirmation e-mail through the API"),
-    ("POST", r"api/v[12]/filters", "Filters"),
-    ("GET PUT DELETE", rf"api/v[12]/filters/{_ID}", "Filters"),
-    ("GET PUT DELETE", rf"api/v2/filters/(?:keywords|statuses)/{_ID}", "Filters"),
-    ("GET POST", rf"api/v2/filters/{_ID}/(?:keywords|statuses)", "Filters"),
+    ("POST", rf"api/v1/accounts/{_ID}/(?:un)?(?:endorse|pin)", "Featuring accounts on a profile is"),
+    ("GET", rf"api/v1/accounts/{_ID}/endorsements|api/v1/endorsements", "Featuring accounts on a profile is"),
+    ("GET", rf"api/v1/accounts/{_ID}/featured_tags", "Featured hashtags are"),
+    ("GET POST DELETE", rf"api/v1/featured_tags(?:/suggestions|/{_ID})?", "Featured hashtags are"),
+    ("POST", rf"api/v1/tags/{_ID}/(?:un)?feature", "Featured hashtags are"),
+    ("GET", rf"api/v1/accounts/{_ID}/identity_proofs", "Identity proofs are"),
+    ("GET", rf"api/v1/accounts/{_ID}/lists", "Lists are"),
+    ("POST", r"api/v1/lists", "Lists are"),
+    ("GET PUT DELETE POST", rf"api/v1/lists/{_ID}(?:/accounts)?", "Lists are"),
+    ("GET", rf"api/v1/timelines/list/{_ID}", "Lists are"),
+    ("POST", rf"api/v1/accounts/{_ID}/note", "Private notes on accounts are"),
+    ("POST", rf"api/v1/accounts/{_ID}/remove_from_followers", "Removing a follower is"),
+    ("POST", rf"api/v1/announcements/{_ID}/dismiss", "Announcements are"),
+    ("PUT DELETE", rf"api/v1/announcements/{_ID}/reactions/{_ID}", "Announcements are"),
+    ("GET POST", rf"api/v1/annual_reports(?:/{_ID}(?:/generate|/read|/state)?)?", "Annual reports are"),
+    ("DELETE", rf"api/v1/conversations/{_ID}", "Conversations are"),
+    ("POST", rf"api/v1/conversations/{_ID}/read", "Conversations are"),
+    ("GET", r"api/v1/directory", "The profile directory is"),
+    ("GET POST DELETE", r"api/v1/domain_blocks", "Blocking other servers (there is no federation) is"),
+    ("POST", r"api/v1/emails/confirmations", "Resending the confirmation e-mail through the API is"),
+    ("POST", r"api/v[12]/filters", "Filters are"),
+    ("GET PUT DELETE", rf"api/v[12]/filters/{_ID}", "Filters are"),
+    ("GET PUT DELETE", rf"api/v2/filters/(?:keywords|statuses)/{_ID}", "Filters are"),
+    ("GET POST", rf"api/v2/filters/{_ID}/(?:keywords|statuses)", "Filters are"),
     (
         "POST",
         rf"api/v1/follow_requests/{_ID}/(?:authorize|reject)",
-        "Follow requests (accounts are never locked)",
+        "Follow requests are (accounts are never locked, so none wait)",
     ),
     (
         "GET",
         r"api/v1/instance/(?:activity|domain_blocks|extended_description|peers|privacy_policy"
         r"|terms_of_service(?:/[^/]+)?|translation_languages)",
-        "This part of the instance information",
+        "This part of the instance information is",
     ),
     (
         "GET POST",
         rf"api/v1/notifications/requests(?:/accept|/dismiss|/merged|/{_ID}(?:/accept|/dismiss)?)?",
-        "Notification requests",
+        "Notification requests are",
     ),  # fmt: skip
     (
         "GET POST",
         rf"api/v2/notifications(?:/unread_count|/{_ID}(?:/accounts|/dismiss)?)?",
-        "Grouped notifications",
+        "Grouped notifications are",
     ),
-    ("GET PATCH", r"api/v2/notifications/policy", "Notification policies"),
-    ("GET POST", rf"api/v1/polls/{_ID}(?:/votes)?", "Polls"),
-    ("DELETE", rf"api/v1/media/{_ID}", "Deleting an unattached picture (it is removed after a day)"),
-    ("GET PATCH", r"api/v1/profile", "Avatars and headers"),
-    ("DELETE", r"api/v1/profile/(?:avatar|header)", "Avatars and headers"),
-    ("GET POST PUT DELETE", r"api/v1/push/subscription", "Web Push"),
-    ("GET PUT DELETE", rf"api/v1/scheduled_statuses(?:/{_ID})?", "Scheduled statuses"),
-    ("PUT", rf"api/v1/statuses/{_ID}/interaction_policy", "Interaction policies"),
-    ("GET", rf"api/v1/statuses/{_ID}/quotes", "Quotes"),
-    ("POST", rf"api/v1/statuses/{_ID}/quotes/{_ID}/revoke", "Quotes"),
-    ("POST", rf"api/v1/statuses/{_ID}/translate", "Translation"),
-    ("GET", r"api/v1/streaming(?:/.*)?", "Streaming"),
-    ("GET", r"api/v[12]/suggestions", "Follow suggestions"),
-    ("DELETE", rf"api/v1/suggestions/{_ID}", "Follow suggestions"),
-    ("GET", r"api/v1/timelines/(?:direct|link)", "This timeline"),
-    ("GET", rf"api/v1_alpha/async_refreshes/{_ID}", "Asynchronous refreshes"),
+    ("GET PATCH", r"api/v2/notifications/policy", "Notification policies are"),
+    ("DELETE", rf"api/v1/media/{_ID}", "Deleting an unattached picture (it is removed after a day) is"),
+    ("GET PATCH", r"api/v1/profile", "Avatars and headers are"),
+    ("DELETE", r"api/v1/profile/(?:avatar|header)", "Avatars and headers are"),
+    ("GET POST PUT DELETE", r"api/v1/push/subscription", "Web Push is"),
+    ("GET PUT DELETE", rf"api/v1/scheduled_statuses(?:/{_ID})?", "Scheduled statuses are"),
+    ("PUT", rf"api/v1/statuses/{_ID}/interaction_policy", "Interaction policies are"),
+    ("GET", rf"api/v1/statuses/{_ID}/quotes", "Quotes are"),
+    ("POST", rf"api/v1/statuses/{_ID}/quotes/{_ID}/revoke", "Quotes are"),
+    ("POST", rf"api/v1/statuses/{_ID}/translate", "Translation is"),
+    ("GET", r"api/v1/streaming(?:/.*)?", "Streaming is"),
+    ("GET", r"api/v[12]/suggestions", "Follow suggestions are"),
+    ("DELETE", rf"api/v1/suggestions/{_ID}", "Follow suggestions are"),
+    ("GET", r"api/v1/timelines/(?:direct|link)", "This timeline is"),
+    ("GET", rf"api/v1_alpha/async_refreshes/{_ID}", "Asynchronous refreshes are"),
 ]
 _COMPILED = [(frozenset(methods.split()), re.compile(path), feature) for methods, path, feature in _TABLE]
 
@@ -102,7 +101,8 @@ def feature(method: str, path: str) -> str | None:
 
 
 def refusal(name: str) -> JsonResponse:
-    return JsonResponse({"error": f"{name} is not supported on this server."}, status=422)
+    """422 "<name> not supported on this server.": `name` carries its verb ("Lists are")."""
+    return JsonResponse({"error": f"{name} not supported on this server.", "details": {}}, status=422)
 
 
 @csrf_exempt

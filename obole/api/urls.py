@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/obole/v1/membership/resume", membership.resume),
     path("api/obole/v1/membership/ledger", membership.ledger),
     path("api/obole/v1/webhooks/<slug:provider>", webhooks.receive),
+    path("api/obole/v1/openapi.json", membership.openapi),
 ]
 
 # Mastodon's start-up endpoints and OAuth discovery. Apps call some with a trailing slash.

@@ -409,8 +409,9 @@ class Network:
                 username=username,
                 email=f"{username}@example.org",
                 password=make_password(None),
-                display_name=display_name,
-                note=self._bio(topics),
+                # An unpaid account cannot publish a display name or a bio (README, "API").
+                display_name=display_name if plan != "unpaid" else "",
+                note=self._bio(topics) if plan != "unpaid" else "",
                 date_joined=joined,
                 email_confirmed_at=joined,
             )

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 from django.db.models import F, Q, QuerySet
 
-from obole.accounts.models import Account, Block, Mute
+from obole.accounts.models import Account, Mute
+from obole.posts.access import not_blocked
 from obole.posts.models import Status, StatusTag, Visibility
 
 
 def public_statuses(viewer: Account | None) -> QuerySet[Status]:
-    """Public statuses (no reposts) of active accounts, minus those the viewer blocks, mutes or is
-    blocked by."""
+    """Public statuses (no reposts) of active accounts, minus those of (or replying to) accounts the
+    viewer blocks or is blocked by, and those of accounts the viewer mutes."""
     statuses = Status.objects.filter(
         visibility=Visibility.PUBLIC, reblog_of__isnull=True, account__is_active=True, moderation=""
     ).select_related("account")
     if viewer is not None:
         # Subqueries, not id lists: the page stays one query however many accounts are hidden.
-        statuses = (
-            statuses.exclude(account__in=Block.objects.filter(account=viewer).values("target"))
-            .exclude(account__in=Block.objects.filter(target=viewer).values("account"))
-            .exclude(account__in=Mute.objects.filter(account=viewer).values("target"))
+        statuses = statuses.filter(not_blocked(viewer)).exclude(
+            account__in=Mute.objects.filter(account=viewer).values("target")
         )
     return statuses
 
