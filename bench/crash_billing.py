@@ -33,6 +33,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -186,6 +187,7 @@ def measure(database: str, args: argparse.Namespace) -> dict:
         return {"database": database, **json.loads(done.stdout.strip().splitlines()[-1])}
     finally:
         drop(name)
+        shutil.rmtree(env["OBOLE_DATA_DIR"], ignore_errors=True)
 
 
 def postgres_available() -> bool:

@@ -26,6 +26,7 @@ import json
 import os
 import platform
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -236,6 +237,7 @@ def measure(database: str, args: argparse.Namespace) -> dict:
         return {"database": database, **json.loads(done.stdout.strip().splitlines()[-1])}
     finally:
         drop(name)
+        shutil.rmtree(env["OBOLE_DATA_DIR"], ignore_errors=True)
 
 
 def postgres_available() -> bool:

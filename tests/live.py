@@ -44,7 +44,8 @@ def serve(
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
     env["OBOLE_DATA_DIR"] = str(data_dir)
-    if os.environ.get("OBOLE_DATABASE_URL", "").startswith("postgres"):
+    on_postgres = os.environ.get("OBOLE_DATABASE_URL", "").startswith("postgres")
+    if on_postgres and "OBOLE_DATABASE_URL" not in settings:
         env["OBOLE_DATABASE_URL"] = fresh_postgres_database(label)
     port = free_port()
     # Links in posts are made with OBOLE_BASE_URL: point them at this server, not the default port.

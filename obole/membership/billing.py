@@ -7,9 +7,9 @@
   2. active memberships whose period has ended get their renewal invoice
      (one per period, by a unique constraint);
   3. due invoices are claimed in batches, charged, and recorded (invoices.py).
-Passes 2 and 3 repeat while they find work, so a membership that is several
-periods behind (billing was not run for a while, or a demo moved the clock)
-is brought up to date in one run.
+Passes 2 and 3 repeat while they find work. A membership several periods
+behind (billing was not run for a while, or a demo moved the clock) is charged
+for the period running now only (invoices.open_renewals says why).
 
 A run is named `<host>:<pid>:<random>` on the invoices it claims. A run killed
 half-way leaves claims behind, and the provider may already have taken the

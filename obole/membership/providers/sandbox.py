@@ -11,9 +11,11 @@ The same numbers behave as they do in Stripe's test mode:
                                                     4000 0000 0000 0119  declined: processing error
     4000 0000 0000 0341   attaches, but every charge fails (card_declined)
 
-Any other number that passes the Luhn check behaves like 4242…: a credit card
-that succeeds, so a simulated farm can bring as many distinct cards as it
-likes. Numbers failing Luhn, past expiry dates and malformed CVCs are refused.
+Any other number that passes the Luhn check and that a network could issue
+(membership.cards: a known prefix, a length its brand uses) behaves like
+4242…: a credit card that succeeds, so a simulated farm can bring as many
+distinct cards as it likes. Numbers failing Luhn or no network issues, past
+expiry dates and malformed CVCs are refused.
 
 Webhooks are signed like Stripe's: header `Obole-Sandbox-Signature:
 t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with
