@@ -29,9 +29,9 @@ def run(tmp_path_factory):
                 "--server",
                 base,
                 "--bots",
-                "32",
+                "20",
                 "--humans",
-                "10",
+                "6",
                 "--card-tests",
                 "9",
                 "--days",
@@ -91,7 +91,7 @@ def test_card_testing_is_locked_out(run):
 def test_no_human_is_refused(run):
     results, _, _ = run
     humans = [a for a in results["actors"] if a["kind"] == "human"]
-    assert len(humans) == 10
+    assert len(humans) == 6
     assert all(a["stopped_by"] is None and a["paid"] for a in humans)
     assert all(a["writes"]["38"] for a in humans)
     assert results["summary"]["humans"]["refused"] == 0

@@ -37,7 +37,7 @@ from obole.economics.simulation.client import Server
 from obole.economics.simulation.farm import STRATEGIES, population
 from obole.economics.simulation.records import summarize
 
-BILLING_TIMEOUT = 1800
+BILLING_TIMEOUT = 900
 
 
 class BarProgress(runner.Progress):
