@@ -81,3 +81,19 @@ def test_the_population_has_each_strategy_and_unique_names():
         "follow_ring",
     }
     assert split(10, {"a": 0.5, "b": 0.25, "c": 0.25}) == {"a": 5, "b": 3, "c": 2}
+
+
+def test_no_answer_is_not_a_rule_and_not_a_refused_human():
+    from obole.economics.model import Inputs
+    from obole.economics.simulation.records import ActorRecord, summarize
+
+    assert rule_of(Answer(0, {"error": "the server did not answer"}), "sign_up") == ("no_answer", "client")
+    slow = ActorRecord("human", "human", "h1", "100.64.0.2", sign_up_attempts=1)
+    slow.stopped_by = stop(Answer(0, {"error": "the server did not answer"}), "sign_up", 0)
+    refused = ActorRecord("human", "human", "h2", "100.64.0.3", sign_up_attempts=1)
+    refused.stopped_by = stop(Answer(429, {"error": "Too many accounts were created"}), "sign_up", 0)
+    server = {"url": "http://x", "fee": "3", "currency": "USD", "interval": "month"}
+    humans = summarize([slow, refused], [0, 31], server=server, model_inputs=Inputs(), extra={})["humans"]
+    assert humans["no_answer"] == 1
+    assert humans["refused"] == 1 and humans["refused_by"] == {"signups_per_address": 1}
+    assert humans["false_positive_rate"] == "50.00%"

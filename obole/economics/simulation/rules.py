@@ -31,6 +31,10 @@ _BY_MESSAGE = [
 ]
 
 
+# The server did not answer in time (overloaded): no rule refused the actor.
+NO_ANSWER = "no_answer"
+
+
 @dataclass(frozen=True)
 class Stop:
     rule: str
@@ -38,7 +42,9 @@ class Stop:
     day: float
     status: int
     message: str
-    source: str  # "server" when the answer named the rule, else "message"
+    source: (
+        str  # "server" when the answer named the rule, "message" when read from it, "client" for no answer
+    )
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -48,6 +54,8 @@ def rule_of(answer: Answer, phase: str = "") -> tuple[str, str]:
     """(rule, source) for a refusal met in `phase` (sign_up, payment or write)."""
     if isinstance(answer.body, dict) and isinstance(answer.body.get("rule"), str):
         return answer.body["rule"], "server"
+    if answer.status == 0:
+        return NO_ANSWER, "client"
     message = answer.message.lower()
     for where, status, words, rule in _BY_MESSAGE:
         if where in ("", phase) and answer.status == status and words in message:

@@ -260,6 +260,7 @@ class Command(BaseCommand):
             ("measured detection per month", measured["detection_per_month"]),
             ("cost multiple against CAPTCHA only", measured["multiple_display"]),
             ("humans", f"{humans['total']:,}"),
+            ("humans the server did not answer in time", f"{humans.get('no_answer', 0):,}"),
             (
                 "humans wrongly refused or flagged",
                 f"{humans['false_positives']:,} ({humans['false_positive_rate']})",
