@@ -60,7 +60,7 @@ def serve(
         env=env, stdout=log, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180  # migrations and collectstatic on a loaded machine can take minutes
     while True:
         try:
             urllib.request.urlopen(base + "/", timeout=2)

@@ -92,6 +92,7 @@ def test_staff_see_the_figures_and_charts(client, staff, member, newcomer):
     assert "3.00 USD" in page  # the member's first charge, from the ledger
     assert 'invalid_card_number</td><td class="num">2<' in page
     assert "No simulation yet" in page
+    assert "<strong>1</strong> active" in page and "pending payment" in page
 
 
 def test_staff_see_the_latest_simulation(client, staff):

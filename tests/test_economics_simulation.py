@@ -29,9 +29,9 @@ def run(tmp_path_factory):
                 "--server",
                 base,
                 "--bots",
-                "32",
+                "20",
                 "--humans",
-                "10",
+                "6",
                 "--card-tests",
                 "9",
                 "--days",
@@ -91,7 +91,7 @@ def test_card_testing_is_locked_out(run):
 def test_no_human_is_refused(run):
     results, _, _ = run
     humans = [a for a in results["actors"] if a["kind"] == "human"]
-    assert len(humans) == 10
+    assert len(humans) == 6
     assert all(a["stopped_by"] is None and a["paid"] for a in humans)
     assert all(a["writes"]["38"] for a in humans)
     assert results["summary"]["humans"]["refused"] == 0
@@ -139,4 +139,4 @@ def test_the_run_is_kept_for_the_dashboard_and_feeds_the_model(run, tmp_path):
         capture_output=True,
         text=True,
     )
-    assert stored.stdout.strip() == "1"
+    assert stored.stdout.strip().splitlines()[-1] == "1"  # after the shell's own notice

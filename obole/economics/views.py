@@ -17,8 +17,10 @@ from django.utils import timezone
 from obole.economics import charts, dashboard
 from obole.economics.models import SimulationRun
 from obole.lib.money import format_amount
+from obole.membership import states
 
 WINDOW_DAYS = 30
+LABELS = dict(states.CHOICES)  # "pending_payment" → "pending payment"
 
 
 def staff_only(view: Callable) -> Callable:
@@ -66,7 +68,7 @@ def economics(request: HttpRequest) -> HttpResponse:
         "revenue_total": [
             format_amount(total, currency) for currency, total in sorted(money["all_time"].items())
         ],
-        "members_now": {state: values[-1] for state, values in members.items()},
+        "members_now": {LABELS.get(state, state): values[-1] for state, values in members.items()},
         "failures_total": {reason: sum(values) for reason, values in failures.items()},
         "latest": latest,
         "simulation_images": simulation_images,

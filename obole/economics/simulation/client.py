@@ -33,7 +33,7 @@ class Answer:
 class Server:
     """One keep-alive connection per thread to the server at `base`."""
 
-    def __init__(self, base: str, timeout: float = 60):
+    def __init__(self, base: str, timeout: float = 120):
         parts = urlsplit(base)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ValueError(f"{base!r} is not a server address such as http://127.0.0.1:8000")
@@ -71,18 +71,25 @@ class Server:
             else:
                 body = json.dumps(data).encode()
                 headers["Content-Type"] = "application/json"
-        for attempt in range(3):
+        for attempt in range(2):
             connection = self._connection()
             try:
                 connection.request(method, path, body=body, headers=headers)
                 response = connection.getresponse()
                 raw = response.read()
                 break
-            except (http.client.HTTPException, ConnectionError, TimeoutError, OSError):
+            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+                # A kept-alive connection the server had closed: the request never ran, so send it again.
                 connection.close()
                 self.local.connection = None
-                if attempt == 2:
+                if attempt == 1:
                     return Answer(0, {"error": "the server did not answer"})
+            except (http.client.HTTPException, OSError):
+                # A timeout or worse: the request may have run, so it is not sent twice (a second
+                # sign-up would find its own username taken). Status 0 is "no answer" (rules.py).
+                connection.close()
+                self.local.connection = None
+                return Answer(0, {"error": "the server did not answer"})
         try:
             parsed = json.loads(raw) if raw else {}
         except ValueError:

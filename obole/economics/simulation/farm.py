@@ -168,8 +168,8 @@ def population(
     actors: list[Actor] = []
 
     def bot(strategy: str, index: int, address: str, card_list: list[Card], **extra) -> Actor:
-        record = ActorRecord("bot", strategy, f"b{nonce}_{strategy[:4]}_{index}", address)
-        app_key = f"{strategy}:{index // ACTORS_PER_APP}"
+        record = ActorRecord("bot", strategy, f"b{nonce}_{strategy}_{index}", address)
+        app_key = f"bot:{len(actors) // ACTORS_PER_APP}"
         actor = Actor(record, secrets.token_urlsafe(12), card_list, app_key=app_key, **extra)
         actors.append(actor)
         return actor

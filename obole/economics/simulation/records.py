@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from obole.economics.model import Inputs, compute, money, times
-from obole.economics.simulation.rules import Stop
+from obole.economics.simulation.rules import NO_ANSWER, Stop
 
 DAYS_PER_MONTH = Decimal("30")
 # Ways to lose write access that are the farm's own doing, not a rule catching it.
-NOT_DETECTION = {"membership_lapsed", "not_paid"}
+NOT_DETECTION = {"membership_lapsed", "not_paid", NO_ANSWER}
 
 
 @dataclass
@@ -151,7 +151,9 @@ def summarize(
     for item in by_strategy.values():
         item["stopped_by"] = dict(item["stopped_by"])
 
-    refused = [r for r in humans if r.stopped_by is not None]
+    # A human the server did not answer in time was not refused by a rule: counted apart.
+    unanswered = [r for r in humans if r.stopped_by is not None and r.stopped_by.rule == NO_ANSWER]
+    refused = [r for r in humans if r.stopped_by is not None and r.stopped_by.rule != NO_ANSWER]
     flagged = [r for r in humans if r.flagged or r.throttled]
     wrong = {r.username for r in refused} | {r.username for r in flagged}
     return {
@@ -184,6 +186,7 @@ def summarize(
             "refused": len(refused),
             "flagged_or_throttled": len(flagged),
             "refused_by": dict(Counter(r.stopped_by.rule for r in refused)),
+            "no_answer": len(unanswered),
             "false_positive_rate": f"{Decimal(len(wrong)) / len(humans):.2%}" if humans else "—",
             "false_positives": len(wrong),
         },

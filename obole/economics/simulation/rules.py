@@ -11,23 +11,28 @@ from dataclasses import asdict, dataclass
 
 from obole.economics.simulation.client import Answer
 
-# (status, words in the message, rule), first match wins.
+# (phase, status, words in the message, rule), first match wins; "" matches any phase.
 _BY_MESSAGE = [
-    (429, "accounts were created", "signups_per_address"),
-    (429, "failed payment attempts", "payment_failures_limit"),
-    (429, "", "rate_limit"),
-    (422, "already pays for another", "one_card_per_account"),
-    (422, "cannot be used on obole", "card_blocklist"),
-    (422, "prepaid", "prepaid_cards"),
-    (422, "", "invalid_card"),
-    (402, "lapsed", "membership_lapsed"),
-    (402, "grace period", "membership_lapsed"),
-    (402, "read-only until", "not_paid"),
-    (402, "", "card_declined"),
-    (403, "banned", "banned"),
-    (403, "closed", "registration_closed"),
-    (403, "", "forbidden"),
+    ("", 429, "accounts were created", "signups_per_address"),
+    ("", 429, "failed payment attempts", "payment_failures_limit"),
+    ("", 429, "", "rate_limit"),
+    ("sign_up", 422, "", "sign_up_invalid"),
+    ("payment", 422, "already pays for another", "one_card_per_account"),
+    ("payment", 422, "cannot be used on obole", "card_blocklist"),
+    ("payment", 422, "prepaid", "prepaid_cards"),
+    ("payment", 422, "", "invalid_card"),
+    ("payment", 402, "", "card_declined"),
+    ("", 402, "lapsed", "membership_lapsed"),
+    ("", 402, "grace period", "membership_lapsed"),
+    ("", 402, "read-only until", "not_paid"),
+    ("", 403, "banned", "banned"),
+    ("", 403, "closed", "registration_closed"),
+    ("", 403, "", "forbidden"),
 ]
+
+
+# The server did not answer in time (overloaded): no rule refused the actor.
+NO_ANSWER = "no_answer"
 
 
 @dataclass(frozen=True)
@@ -37,23 +42,27 @@ class Stop:
     day: float
     status: int
     message: str
-    source: str  # "server" when the answer named the rule, else "message"
+    source: (
+        str  # "server" when the answer named the rule, "message" when read from it, "client" for no answer
+    )
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
-def rule_of(answer: Answer) -> tuple[str, str]:
-    """(rule, source) for a refusal."""
+def rule_of(answer: Answer, phase: str = "") -> tuple[str, str]:
+    """(rule, source) for a refusal met in `phase` (sign_up, payment or write)."""
     if isinstance(answer.body, dict) and isinstance(answer.body.get("rule"), str):
         return answer.body["rule"], "server"
+    if answer.status == 0:
+        return NO_ANSWER, "client"
     message = answer.message.lower()
-    for status, words, rule in _BY_MESSAGE:
-        if answer.status == status and words in message:
+    for where, status, words, rule in _BY_MESSAGE:
+        if where in ("", phase) and answer.status == status and words in message:
             return rule, "message"
     return f"http_{answer.status}", "message"
 
 
 def stop(answer: Answer, phase: str, day: float) -> Stop:
-    rule, source = rule_of(answer)
+    rule, source = rule_of(answer, phase)
     return Stop(rule, phase, day, answer.status, answer.message[:200], source)

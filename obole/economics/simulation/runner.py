@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
-from obole.economics.simulation.client import Server
+from obole.economics.simulation.client import Answer, Server
 from obole.economics.simulation.farm import Actor
 from obole.economics.simulation.rules import stop
 
@@ -63,7 +63,7 @@ class Run:
         self.concurrency = concurrency
         self.rng = random.Random(seed)  # noqa: S311 -- a reproducible draw, not a secret
         self.progress = progress or Progress()
-        self.apps: dict[str, str | None] = {}
+        self.apps: dict[str, str | Answer] = {}  # an app's token, or the answer that refused it
         self.app_locks: dict[str, threading.Lock] = {}
         self.lock = threading.Lock()
         self.plan: dict | None = None
@@ -104,7 +104,7 @@ class Run:
 
     # --- one actor --------------------------------------------------------------
 
-    def app_token(self, actor: Actor) -> str | None:
+    def app_token(self, actor: Actor) -> str | Answer:
         """The client-credentials token of the actor's app, registered from its address on first use."""
         key = actor.app_key or actor.record.address
         with self.lock:
@@ -114,7 +114,7 @@ class Run:
                 self.apps[key] = self._register_app(actor.record.address)
             return self.apps[key]
 
-    def _register_app(self, address: str) -> str | None:
+    def _register_app(self, address: str) -> str | Answer:
         app = self.server.post(
             "/api/v1/apps",
             address=address,
@@ -125,7 +125,7 @@ class Run:
             },
         )
         if not app.ok:
-            return None
+            return app
         token = self.server.post(
             "/oauth/token",
             address=address,
@@ -137,7 +137,7 @@ class Run:
                 "scope": SCOPES,
             },
         )
-        return token.body.get("access_token") if token.ok else None
+        return token.body["access_token"] if token.ok else token
 
     def join(self, actor: Actor) -> None:
         record = actor.record
@@ -146,9 +146,8 @@ class Run:
             return
         app_token = self.app_token(actor)
         record.sign_up_attempts += 1
-        if app_token is None:
-            answer = self.server.post("/api/v1/apps", address=record.address, data={"client_name": "farm"})
-            record.stopped_by = stop(answer, "sign_up", 0)
+        if isinstance(app_token, Answer):
+            record.stopped_by = stop(app_token, "sign_up", 0)
             return
         answer = self.server.post(
             "/api/v1/accounts",

@@ -37,7 +37,7 @@ from obole.economics.simulation.client import Server
 from obole.economics.simulation.farm import STRATEGIES, population
 from obole.economics.simulation.records import summarize
 
-BILLING_TIMEOUT = 1800
+BILLING_TIMEOUT = 900
 
 
 class BarProgress(runner.Progress):
@@ -260,6 +260,7 @@ class Command(BaseCommand):
             ("measured detection per month", measured["detection_per_month"]),
             ("cost multiple against CAPTCHA only", measured["multiple_display"]),
             ("humans", f"{humans['total']:,}"),
+            ("humans the server did not answer in time", f"{humans.get('no_answer', 0):,}"),
             (
                 "humans wrongly refused or flagged",
                 f"{humans['false_positives']:,} ({humans['false_positive_rate']})",

@@ -1,0 +1,99 @@
+"""Reading the rule that stopped an actor from the server's answer; cards for a run."""
+
+import pytest
+
+from obole.economics.simulation.cards import CardMaker, broken, luhn_valid
+from obole.economics.simulation.client import Answer
+from obole.economics.simulation.farm import population, split
+from obole.economics.simulation.rules import rule_of, stop
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "phase", "rule"),
+    [
+        (
+            429,
+            "Too many accounts were created from your network in the last hour.",
+            "sign_up",
+            "signups_per_address",
+        ),
+        (
+            429,
+            "Too many failed payment attempts. Please wait 60 minutes and try again.",
+            "payment",
+            "payment_failures_limit",
+        ),
+        (422, "This card already pays for another Obole account.", "payment", "one_card_per_account"),
+        (422, "This card cannot be used on Obole.", "payment", "card_blocklist"),
+        (
+            422,
+            "Prepaid cards are not accepted; please use a credit or debit card.",
+            "payment",
+            "prepaid_cards",
+        ),
+        (422, "Your card number is incorrect.", "payment", "invalid_card"),
+        (422, "Validation failed: That username is taken.", "sign_up", "sign_up_invalid"),
+        (402, "Your card was declined.", "payment", "card_declined"),
+        (
+            402,
+            "Your membership lapsed after failed payments. Pay again to keep posting.",
+            "write",
+            "membership_lapsed",
+        ),
+        (403, "This account is banned.", "write", "banned"),
+        (500, "", "write", "http_500"),
+    ],
+)
+def test_rules_are_read_from_status_and_message(status, message, phase, rule):
+    assert rule_of(Answer(status, {"error": message}), phase) == (rule, "message")
+
+
+def test_a_rule_the_server_names_is_taken_as_it_is():
+    answer = Answer(403, {"error": "Suspended.", "rule": "near_duplicate_text"})
+    assert stop(answer, "write", 3).to_dict() == {
+        "rule": "near_duplicate_text",
+        "phase": "write",
+        "day": 3,
+        "status": 403,
+        "message": "Suspended.",
+        "source": "server",
+    }
+
+
+def test_cards_are_distinct_luhn_valid_and_never_shown():
+    maker = CardMaker(nonce=42)
+    cards = [maker.bot() for _ in range(500)] + [maker.human() for _ in range(500)]
+    assert len({card.number for card in cards}) == 1000
+    assert all(luhn_valid(card.number) and len(card.number) == 16 for card in cards)
+    assert not luhn_valid(broken(cards[0].number))
+    assert cards[0].number not in repr(cards[0])
+    assert luhn_valid("4242424242424242") and luhn_valid("5105105105105100")
+
+
+def test_the_population_has_each_strategy_and_unique_names():
+    actors = population(40, 20, seed=1, nonce=7)
+    names = [actor.record.username for actor in actors]
+    assert len(names) == len(set(names)) == 60
+    assert {actor.record.strategy for actor in actors} >= {
+        "card_pool",
+        "card_testing",
+        "human",
+        "follow_ring",
+    }
+    assert split(10, {"a": 0.5, "b": 0.25, "c": 0.25}) == {"a": 5, "b": 3, "c": 2}
+
+
+def test_no_answer_is_not_a_rule_and_not_a_refused_human():
+    from obole.economics.model import Inputs
+    from obole.economics.simulation.records import ActorRecord, summarize
+
+    assert rule_of(Answer(0, {"error": "the server did not answer"}), "sign_up") == ("no_answer", "client")
+    slow = ActorRecord("human", "human", "h1", "100.64.0.2", sign_up_attempts=1)
+    slow.stopped_by = stop(Answer(0, {"error": "the server did not answer"}), "sign_up", 0)
+    refused = ActorRecord("human", "human", "h2", "100.64.0.3", sign_up_attempts=1)
+    refused.stopped_by = stop(Answer(429, {"error": "Too many accounts were created"}), "sign_up", 0)
+    server = {"url": "http://x", "fee": "3", "currency": "USD", "interval": "month"}
+    humans = summarize([slow, refused], [0, 31], server=server, model_inputs=Inputs(), extra={})["humans"]
+    assert humans["no_answer"] == 1
+    assert humans["refused"] == 1 and humans["refused_by"] == {"signups_per_address": 1}
+    assert humans["false_positive_rate"] == "50.00%"
