@@ -18,7 +18,8 @@ from obole.membership import services as membership
 from obole.membership.models import CardFingerprint, Invoice, LedgerEntry, Membership, invoice
 from obole.membership.providers.base import DISPUTE_CREATED, ProviderEvent
 from obole.posts import services as posts
-from obole.posts.models import Bookmark, Favourite, HomeFeedEntry, Notification, Status
+from obole.posts.models import Bookmark, Favourite, Notification, Status
+from obole.posts.timelines import store
 from tests.conftest import NOW, PASSWORD, card, make_account, token_for
 
 pytestmark = pytest.mark.django_db
@@ -443,9 +444,10 @@ def test_deleting_removes_posts_likes_follows_and_fixes_everyones_counters(membe
     theirs.refresh_from_db()
     assert (theirs.replies_count, theirs.reblogs_count, theirs.favourites_count) == (0, 0, 0)
     gone = [mine.pk, reply.pk, repost.pk, friends_repost.pk]
-    assert not HomeFeedEntry.objects.filter(status_id__in=gone).exists()
-    assert not HomeFeedEntry.objects.filter(owner_id=member.pk).exists()
-    assert HomeFeedEntry.objects.filter(owner_id=friend.pk, status_id=theirs.pk).exists()
+    for reader in (friend, stranger, outsider):
+        assert not set(gone) & set(store().page(reader.pk, limit=40))
+    assert store().page(member.pk) == []
+    assert theirs.pk in store().page(friend.pk, limit=40)
     account = fresh(member)
     assert (account.statuses_count, account.followers_count, account.following_count) == (0, 0, 0)
     assert (account.display_name, account.note, account.email, account.is_active) == ("", "", "", False)

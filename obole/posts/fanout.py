@@ -19,7 +19,10 @@ An author with more than OBOLE_FANOUT_MAX_FOLLOWERS followers is not fanned
 out: their followers' home timelines merge those posts in when read
 (`obole.posts.timelines.wide_statuses`), so such a post costs no more to
 write than any other (Twitter's hybrid). Direct statuses always fan out: their
-audience is the accounts they mention.
+audience is the accounts they mention. The threshold is read when a post
+fans out and when a page is read: an account that falls back under it leaves
+the posts it made while above it out of the stores' lists (the read-time merge
+no longer picks them up; a Redis rebuild does).
 
 In Huey's immediate mode (the tests) and inside `inline()` (`obole demo`) the
 fan-out runs in the status's own transaction, before it commits.
