@@ -231,8 +231,8 @@ def test_an_unknown_hashtag_is_not_found(member, api_as):
 
 def test_following_a_hashtag_is_refused_until_it_is_supported(member, outsider, api_as):
     post(member, "#obole")
-    assert_error(api_as(member).post("/api/v1/tags/obole/follow"), 422, "not available")
-    assert_error(api_as(outsider).post("/api/v1/tags/obole/follow"), 422, "not available")
+    assert_error(api_as(member).post("/api/v1/tags/obole/follow"), 422, "not supported")
+    assert_error(api_as(outsider).post("/api/v1/tags/obole/follow"), 422, "not supported")
     response = api_as(member).post("/api/v1/tags/obole/unfollow")
     assert response.status_code == 200
     assert response.json()["following"] is False

@@ -86,10 +86,17 @@ class _InlineCode(HTMLParser):
         self.found += [f"{name}= on <{tag}>" for name in names if name.startswith("on") or name == "style"]
 
 
+# Written to a file by `obole economics --report` and opened from disk, never served: a report
+# that must be one self-contained file carries its style sheet inline.
+NOT_PAGES = {"economics/report.html"}
+
+
 def test_no_template_holds_inline_script_style_or_handlers():
     templates = sorted(TEMPLATES.glob("*/templates/**/*.html"))
     assert len(templates) > 20
     for template in templates:
+        if template.relative_to(template.parents[1]).as_posix() in NOT_PAGES:
+            continue
         parser = _InlineCode()
         parser.feed(template.read_text())
         assert parser.found == [], f"{template}: {parser.found}"
