@@ -93,7 +93,8 @@ def child_seed(members: int, statuses: int, out: str, celebrity_followers: int) 
     social_seed.seed(members, statuses, Path(out), celebrity_followers=celebrity_followers)
 
 
-def fresh_env(database: str, args: argparse.Namespace) -> dict:
+def fresh_env(database: str, args: argparse.Namespace | None = None) -> dict:
+    """The environment of a benchmark server; `args` names the PostgreSQL database and Redis to use."""
     env = {
         k: v for k, v in os.environ.items() if not k.startswith("OBOLE_") and k != "DJANGO_SETTINGS_MODULE"
     }
@@ -104,6 +105,7 @@ def fresh_env(database: str, args: argparse.Namespace) -> dict:
     env["OBOLE_RATE_LIMIT_POSTS"] = UNREACHABLE_LIMIT
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     if database == "postgresql":
+        assert args is not None, "a PostgreSQL run needs the database and Redis options"
         import psycopg
 
         with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
