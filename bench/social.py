@@ -139,7 +139,7 @@ def redis_available(url: str = REDIS) -> bool:
         return False
 
 
-def seed(env: dict, members: int, statuses: int, celebrity_followers: int) -> tuple[dict, float]:
+def seed(env: dict, members: int, statuses: int, celebrity_followers: int = 0) -> tuple[dict, float]:
     began = time.perf_counter()
     argv = [
         sys.executable,
