@@ -1,7 +1,7 @@
 """The Redis TimelineStore: the same pages as the database says, whatever Redis has lost.
 
-Runs where OBOLE_REDIS_URL is set (CI's PostgreSQL pass), on the Redis
-database it names; the suite's cache shares it and is flushed before each test.
+On the Redis database OBOLE_REDIS_URL names (CI's PostgreSQL pass; the suite's cache
+shares it and is flushed before each test), or else on a local one (LOCAL_REDIS).
 """
 
 from __future__ import annotations
@@ -22,13 +22,33 @@ from tests.conftest import NOW, make_account
 pytestmark = pytest.mark.django_db
 
 
+# Where OBOLE_REDIS_URL is not set (the SQLite pass), the store is put on this local Redis database.
+LOCAL_REDIS = "redis://127.0.0.1:6379/13"
+
+
 @pytest.fixture
 def redis_store(settings):
-    if not settings.OBOLE_REDIS_URL:
+    if settings.OBOLE_REDIS_URL:
+        yield store()
+        return
+    import redis
+
+    from obole.posts import timelines
+    from obole.posts.timelines_redis import RedisTimelineStore
+
+    local = RedisTimelineStore(LOCAL_REDIS)
+    try:
+        local.redis.flushdb()
+    except redis.ConnectionError:
         if os.environ.get("OBOLE_REQUIRE_SERVICES") == "1":
-            pytest.fail("OBOLE_REDIS_URL is needed for the Redis timeline tests")
-        pytest.skip("no OBOLE_REDIS_URL: the database store is in use")
-    return store()
+            pytest.fail(f"Redis is required (OBOLE_REQUIRE_SERVICES=1) but {LOCAL_REDIS} is unreachable")
+        pytest.skip(f"no OBOLE_REDIS_URL and no Redis at {LOCAL_REDIS}")
+    timelines._store = local
+    try:
+        yield local
+    finally:
+        timelines._store = None
+        local.redis.flushdb()
 
 
 def truth(account, **bounds) -> list[int]:
