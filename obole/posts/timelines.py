@@ -20,7 +20,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 
 from obole.accounts.models import Account, Block, Follow, Mute
-from obole.posts.access import not_blocked
+from obole.posts.access import SHOWN, not_blocked
 from obole.posts.models import HomeFeedEntry, Mention, Status, Visibility
 
 # How many of an account's recent statuses a new follower gets in their home timeline.
@@ -294,12 +294,15 @@ class DatabaseTimelineStore:
 
 def home_statuses(owner: Account, ids: list[int]) -> dict[int, Status]:
     """The statuses behind a page of `owner`'s home timeline, by id, with their authors: those of
-    deactivated accounts, and those that a block hides (a reply to a blocked account written
-    before the block was made, say), are left out when read. One query."""
+    deactivated accounts, those that a block hides (a reply to a blocked account written
+    before the block was made, say), and those held or removed by moderation (which a Redis
+    timeline rebuilt from the database, or a widely followed author's merged page, could
+    otherwise bring back) are left out when read. One query."""
     return (
         Status.objects.select_related("account", "reblog_of__account")
         .filter(account__is_active=True)
         .filter(not_blocked(owner))
+        .filter(SHOWN)
         .in_bulk(ids)
     )
 
