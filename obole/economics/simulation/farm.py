@@ -135,10 +135,13 @@ class Addresses:
         self.counters: dict[str, int] = {}
 
     def unique(self, first: int, second_base: int) -> str:
+        """An address in a /24 network of its own, as people at home (or a farm renting
+        residential proxies) have: packing them 250 to a /24 would make them look like one
+        burst to the per-network sign-up limit. 64 × 256 networks per range, then it wraps."""
         key = f"{first}.{second_base}"
         n = self.counters.get(key, 0) + 1
         self.counters[key] = n
-        return f"{first}.{second_base + n // 65_000}.{n // 250 % 260}.{n % 250 + 1}"
+        return f"{first}.{second_base + n // 256 % 64}.{n % 256}.{n * 37 % 250 + 2}"
 
 
 def split(total: int, shares: dict[str, float]) -> dict[str, int]:
