@@ -24,10 +24,16 @@ def _fields(model: type[Model]) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 def columns(model: type[Model], alias: str) -> str:
     """`alias.col1, alias.col2, …`: every concrete column of `model`, in field order."""
+    return _columns(model, alias, connection.vendor)
+
+
+@functools.cache
+def _columns(model: type[Model], alias: str, vendor: str) -> str:
     names, _ = _fields(model)
     return ", ".join(f"{alias}.{connection.ops.quote_name(name)}" for name in names)
 
 
+@functools.cache
 def width(model: type[Model]) -> int:
     """How many values `columns(model, …)` selects."""
     return len(_fields(model)[0])

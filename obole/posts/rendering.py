@@ -4,7 +4,7 @@ The API, the web pages and the streaming server all render statuses here.
 A page of statuses is rendered in three steps:
 
 1. the viewer-independent part of each status and of each author, built once
-   and kept in a per-process LRU cache;
+   and kept in a bounded per-process cache;
 2. `viewer_state`: ONE query for the viewer's own flags on the whole page
    (favourited, reblogged, bookmarked) — everything that depends on who reads
    is worked out there and applied by `_with_viewer`;
@@ -20,7 +20,7 @@ every read. An author's part is keyed the same way by the account's profile
 columns and counts. So a like, an edit (text, media descriptions), a
 deletion, a moderation hold or a profile change is on the next read, from
 any process, and a stale entry is simply never asked for again and falls out
-of the LRU. Entities handed out are copies at the top level; the cached
+of the cache. Entities handed out are copies at the top level; the cached
 parts they share (the author, media, mentions) must not be changed.
 
 `home_page` is the lean path of the hottest read: the page's statuses, their
@@ -31,9 +31,9 @@ instances only for statuses not in the cache.
 
 from __future__ import annotations
 
-import contextlib
 import functools
-from collections import OrderedDict
+import itertools
+import operator
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -49,7 +49,7 @@ from obole.posts import polls
 from obole.posts.models import Bookmark, Favourite, Poll, Status
 from obole.posts.text import plain_to_html
 
-# Entries kept per process, for statuses and for authors each. A page of 20 statuses
+# Entries kept per process, for statuses and for authors each (about, see _Bounded). A page of 20 statuses
 # (with the originals of reposts) is at most 40 entries; an entry is about 2 kB.
 CACHE_SIZE = 20_000
 
@@ -72,35 +72,29 @@ def _asset(path: str) -> str:
     return f"{settings.OBOLE_BASE_URL}{static(path)}"
 
 
-class _Lru:
-    """A bounded mapping, least recently used out first. Safe enough under threads: a race can
-    at worst render an entry twice or drop one early, never hand out a wrong one."""
+class _Bounded:
+    """A bounded mapping: past `size` entries, the oldest half goes. Cheaper than a true LRU on
+    every hit (the hot path), and an entry that goes is only rendered again. Safe under threads:
+    a race can at worst render an entry twice or drop one early, never hand out a wrong one."""
 
     def __init__(self, size: int):
         self.size = size
-        self.entries: OrderedDict[Hashable, dict] = OrderedDict()
-
-    def get(self, key: Hashable) -> dict | None:
-        found = self.entries.get(key)
-        if found is not None:
-            with contextlib.suppress(KeyError):  # dropped by another thread meanwhile
-                self.entries.move_to_end(key)
-        return found
+        self.entries: dict[Hashable, dict] = {}
+        self.get = self.entries.get
 
     def put(self, key: Hashable, value: dict) -> None:
-        self.entries[key] = value
-        while len(self.entries) > self.size:
-            try:
-                self.entries.popitem(last=False)
-            except KeyError:
-                break
+        entries = self.entries
+        entries[key] = value
+        if len(entries) > self.size:
+            for old in list(itertools.islice(entries, len(entries) // 2)):
+                entries.pop(old, None)
 
     def clear(self) -> None:
         self.entries.clear()
 
 
-_accounts = _Lru(CACHE_SIZE)
-_statuses = _Lru(CACHE_SIZE)
+_accounts = _Bounded(CACHE_SIZE)
+_statuses = _Bounded(CACHE_SIZE)
 
 # What an account's entity shows and a status's viewer-independent entity shows that can
 # change: the version part of their cache keys.
@@ -400,13 +394,19 @@ def _positions(model: type, names: tuple[str, ...]) -> tuple[int, ...]:
     return tuple(attnames.index(name) for name in names)
 
 
+@functools.cache
+def _picker(model: type, names: tuple[str, ...]) -> operator.itemgetter:
+    return operator.itemgetter(*_positions(model, names))
+
+
 def _raw_key(values: tuple, model: type, names: tuple[str, ...], pk: int) -> tuple:
     """A cache key from selected (unconverted) values: they differ from the converted ones on
     SQLite (dates are text), so a status may be cached twice, never wrongly."""
-    return ("raw", pk, *(values[index] for index in _positions(model, names)))
+    return ("raw", pk, _picker(model, names)(values))
 
 
-def _page_sql(count: int, viewer: Account | None) -> str:
+@functools.cache
+def _page_sql(count: int, vendor: str) -> str:
     marks = ", ".join(["%s"] * count)
     sql = (
         f"SELECT {rawrows.columns(Status, 's')}, {rawrows.columns(Account, 'a')}, "  # noqa: S608
@@ -417,18 +417,17 @@ def _page_sql(count: int, viewer: Account | None) -> str:
         f"WHERE s.id IN ({marks}) AND a.is_active = %s AND s.moderation = '' "
         "AND (o.id IS NULL OR o.moderation NOT IN ('held', 'removed'))"
     )
-    if viewer is not None:
-        # obole.posts.access.not_blocked, written out: nothing by, reposted from or replying to
-        # an account the viewer blocks or is blocked by.
-        for hidden in (
-            f"SELECT target_id FROM {Block._meta.db_table} WHERE account_id = %s",  # noqa: S608
-            f"SELECT account_id FROM {Block._meta.db_table} WHERE target_id = %s",  # noqa: S608
-        ):
-            sql += (
-                f" AND s.account_id NOT IN ({hidden})"
-                f" AND (o.account_id IS NULL OR o.account_id NOT IN ({hidden}))"
-                f" AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id NOT IN ({hidden}))"
-            )
+    # obole.posts.access.not_blocked, written out: nothing by, reposted from or replying to
+    # an account the viewer blocks or is blocked by.
+    for hidden in (
+        f"SELECT target_id FROM {Block._meta.db_table} WHERE account_id = %s",  # noqa: S608
+        f"SELECT account_id FROM {Block._meta.db_table} WHERE target_id = %s",  # noqa: S608
+    ):
+        sql += (
+            f" AND s.account_id NOT IN ({hidden})"
+            f" AND (o.account_id IS NULL OR o.account_id NOT IN ({hidden}))"
+            f" AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id NOT IN ({hidden}))"
+        )
     return sql
 
 
@@ -439,7 +438,7 @@ def home_page(viewer: Account, ids: list[int]) -> list[dict]:
     if not ids:
         return []
     with connection.cursor() as cursor:
-        cursor.execute(_page_sql(len(ids), viewer), [*ids, True, *([viewer.pk] * 6)])
+        cursor.execute(_page_sql(len(ids), connection.vendor), [*ids, True, *([viewer.pk] * 6)])
         found = {row[0]: row for row in cursor.fetchall()}
     page = [_listed_raw(found[pk]) for pk in ids if pk in found]
     return _render(page, viewer)
