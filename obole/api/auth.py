@@ -14,7 +14,6 @@ from __future__ import annotations
 import functools
 import hashlib
 
-from django.db import connection
 from django.http import HttpRequest
 from django.utils import timezone
 from oauth2_provider.models import AccessToken
@@ -42,7 +41,7 @@ def bearer_token(request: HttpRequest) -> str | None:
 def find_token(raw: str) -> AccessToken | None:
     """The live token for `raw`, with its user; None if unknown, revoked or expired."""
     checksum = hashlib.sha256(raw.encode()).hexdigest()
-    with connection.cursor() as cursor:
+    with rawrows.prepared_cursor() as cursor:
         cursor.execute(_token_sql(), [checksum])
         found = cursor.fetchone()
     if found is None:

@@ -13,7 +13,11 @@ import functools
 from collections.abc import Callable, Sequence
 
 from django.db import connection
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
+
+# How many times the same statement runs on a PostgreSQL connection before it is prepared.
+PREPARE_AFTER = 2
 
 
 @functools.cache
@@ -59,3 +63,19 @@ def instance(model: type[Model], values: Sequence) -> Model:
             value = convert(value, column, connection)
         values[index] = value
     return model.from_db(connection.alias, _fields(model)[1], values)
+
+
+def prepared_cursor() -> CursorWrapper:
+    """A cursor for the hot hand-written queries: on PostgreSQL their statements are prepared
+    (parsed and planned once per connection rather than on every call; the rest of the code
+    keeps Django's client-side binding, which poolers need), elsewhere an ordinary cursor.
+    Still Django's cursor wrapper, so the queries count and show in the logs like any other."""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold != PREPARE_AFTER:
+        raw.prepare_threshold = PREPARE_AFTER  # only server-binding cursors (these) ever prepare
+    return connection._prepare_cursor(psycopg.Cursor(raw))

@@ -308,7 +308,7 @@ def viewer_state(viewer: Account, ids: Iterable[int]) -> ViewerState:
         f"WHERE account_id = %s AND status_id IN ({marks})"
     )
     found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set()}
-    with connection.cursor() as cursor:
+    with rawrows.prepared_cursor() as cursor:
         cursor.execute(sql, [viewer.pk, *ids, viewer.pk, *ids, viewer.pk, *ids])
         for status_id, flag in cursor.fetchall():
             found[flag].add(status_id)
@@ -437,7 +437,7 @@ def home_page(viewer: Account, ids: list[int]) -> list[dict]:
     rule as obole.posts.timelines.home_statuses). One query, plus `viewer_state`'s."""
     if not ids:
         return []
-    with connection.cursor() as cursor:
+    with rawrows.prepared_cursor() as cursor:
         cursor.execute(_page_sql(len(ids), connection.vendor), [*ids, True, *([viewer.pk] * 6)])
         found = {row[0]: row for row in cursor.fetchall()}
     page = [_listed_raw(found[pk]) for pk in ids if pk in found]
