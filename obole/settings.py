@@ -185,6 +185,9 @@ elif env_bool("OBOLE_DATABASE_POOL", False):
         "timeout": 10,
     }
 DATABASES = {"default": _database}
+# PostgreSQL: the few hand-written hot queries (obole.lib.rawrows) run as prepared statements.
+# Turn off behind a pooler that cannot carry them (PgBouncer before 1.21 in transaction mode).
+OBOLE_DATABASE_PREPARE = env_bool("OBOLE_DATABASE_PREPARE", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work ------------------------------------------------------

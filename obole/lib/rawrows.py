@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 
+from django.conf import settings
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
@@ -70,7 +71,7 @@ def prepared_cursor() -> CursorWrapper:
     (parsed and planned once per connection rather than on every call; the rest of the code
     keeps Django's client-side binding, which poolers need), elsewhere an ordinary cursor.
     Still Django's cursor wrapper, so the queries count and show in the logs like any other."""
-    if connection.vendor != "postgresql":
+    if connection.vendor != "postgresql" or not settings.OBOLE_DATABASE_PREPARE:
         return connection.cursor()
     import psycopg
 

@@ -13,7 +13,7 @@ A page of statuses is rendered in three steps:
 
 The cache needs no invalidation, so no service can forget one: an entry is
 keyed by the status id *and its version*, which is the row's own changing
-columns (edit time, reply/repost/like counts, poll flag, sensitivity) — the
+columns (edit time and text, reply/repost/like counts, poll flag, sensitivity) — the
 row is read for every page anyway, since whether it may be shown (deleted,
 held by moderation, blocked, its author deactivated) is decided afresh on
 every read. An author's part is keyed the same way by the account's profile
@@ -110,7 +110,16 @@ ACCOUNT_VERSION = (
     "statuses_count",
     "last_status_at",
 )
-STATUS_VERSION = ("edited_at", "replies_count", "reblogs_count", "favourites_count", "has_poll", "sensitive")
+STATUS_VERSION = (
+    "edited_at",
+    "content",
+    "spoiler_text",
+    "sensitive",
+    "replies_count",
+    "reblogs_count",
+    "favourites_count",
+    "has_poll",
+)
 
 
 def clear_cache() -> None:
