@@ -112,8 +112,6 @@ def fresh_env(database: str, args: argparse.Namespace | None = None) -> dict:
             conn.execute(f'DROP DATABASE IF EXISTS "{args.postgres_database}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{args.postgres_database}"')
         env["OBOLE_DATABASE_URL"] = f"{POSTGRES}/{args.postgres_database}"
-        if args.database_pool:
-            env["OBOLE_DATABASE_POOL"] = "on"
         if redis_available(args.redis):
             import redis
 
@@ -310,8 +308,7 @@ def method(args: argparse.Namespace) -> str:
         f"{args.duration} s per workload after a 1 s warm-up, each request as a random member; "
         f"server: `obole serve --workers {args.workers}` (Granian, WSGI, 4 threads per worker, and the "
         f"task worker it starts, which fans posts out); the ceiling is bench/ceiling.py served the "
-        f"same way. PostgreSQL runs with the cache, the task queue and the home timelines in {queue}"
-        f"{' and a connection pool per process (OBOLE_DATABASE_POOL)' if args.database_pool else ''}. "
+        f"same way. PostgreSQL runs with the cache, the task queue and the home timelines in {queue}. "
         f"Rate limits are counted but set out of reach. The fan-out "
         f"probe posts at {args.fanout_rate:g}/s as the most-followed members and polls followers' home "
         f"timelines back to back with since_id; the celebrity probe does the same as an author with "
@@ -416,9 +413,6 @@ def main() -> None:
     )
     parser.add_argument("--postgres-database", default="obole_bench", help="dropped and created again")
     parser.add_argument("--redis", default=REDIS, help="Redis URL (its database is flushed)")
-    parser.add_argument(
-        "--database-pool", action="store_true", help="PostgreSQL: pool connections (OBOLE_DATABASE_POOL)"
-    )
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -174,16 +174,6 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         _database["TEST"] = {"NAME": str(Path(_database["NAME"]).with_name("test-obole.sqlite3"))}
 elif _database["ENGINE"] not in ("django.db.backends.postgresql",):
     raise ConfigError("OBOLE_DATABASE_URL must be a sqlite:// or postgres:// URL")
-elif env_bool("OBOLE_DATABASE_POOL", False):
-    # A pool of connections per process (psycopg_pool) instead of one persistent connection per
-    # thread that is checked with a query at the start of each request; see docs/scaling.md.
-    _database["CONN_MAX_AGE"] = 0
-    _database["CONN_HEALTH_CHECKS"] = False
-    _database.setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 2,
-        "max_size": env_int("OBOLE_DATABASE_POOL_SIZE", 8, minimum=1, maximum=200),
-        "timeout": 10,
-    }
 DATABASES = {"default": _database}
 # PostgreSQL: the few hand-written hot queries (obole.lib.rawrows) run as prepared statements.
 # Turn off behind a pooler that cannot carry them (PgBouncer before 1.21 in transaction mode).
