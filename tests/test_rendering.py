@@ -167,3 +167,13 @@ def test_a_revoked_token_a_deactivated_account_and_a_lapsed_membership_count_at_
     AccessToken.objects.get(token=raw).revoke()
     gone = api.get(HOME)
     assert gone.status_code == 401 and "invalid" in gone.json()["error"]
+
+
+def test_the_render_cache_stays_bounded():
+    from obole.posts.rendering import _Bounded
+
+    cache = _Bounded(10)
+    for n in range(25):
+        cache.put(n, {"n": n})
+    assert len(cache.entries) <= 10
+    assert cache.get(24) == {"n": 24} and cache.get(0) is None

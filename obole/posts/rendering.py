@@ -86,7 +86,12 @@ class _Bounded:
         entries = self.entries
         entries[key] = value
         if len(entries) > self.size:
-            for old in list(itertools.islice(entries, len(entries) // 2)):
+            try:
+                oldest = list(itertools.islice(entries, len(entries) // 2))
+            except RuntimeError:  # another thread changed it meanwhile: start afresh
+                entries.clear()
+                return
+            for old in oldest:
                 entries.pop(old, None)
 
     def clear(self) -> None:
