@@ -177,3 +177,15 @@ def test_the_render_cache_stays_bounded():
         cache.put(n, {"n": n})
     assert len(cache.entries) <= 10
     assert cache.get(24) == {"n": 24} and cache.get(0) is None
+
+
+def test_a_home_page_whose_statuses_are_all_hidden_is_empty(member, paul):
+    """Listed, then held: the page's ids are there, none may be shown, and the answer is []."""
+    from obole.posts import rendering
+
+    graph.follow(paul, member)
+    status = services.post_status(member, "Soon held", now=NOW)
+    moderation.hold_post(None, status, "checking", now=NOW)
+    assert rendering.home_page(paul, [status.pk]) == []
+    assert home(Api(token_for(paul))) == {}
+    assert rendering.viewer_state(paul, []).favourited == frozenset()

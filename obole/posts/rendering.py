@@ -312,6 +312,8 @@ def viewer_state(viewer: Account, ids: Iterable[int]) -> ViewerState:
     """The viewer's own flags on statuses `ids`: one query (a UNION ALL of three index lookups),
     written out in SQL as every timeline page pays it."""
     ids = list(ids)
+    if not ids:
+        return ViewerState(frozenset(), frozenset(), frozenset())
     marks = ", ".join(["%s"] * len(ids))
     sql = (
         f"SELECT status_id, 'f' FROM {Favourite._meta.db_table} "  # noqa: S608 (names from the models)
@@ -339,6 +341,8 @@ def _with_viewer(entity: dict, pk: int, state: ViewerState) -> None:
 
 
 def _render(page: list[_Listed], viewer: Account | None) -> list[dict]:
+    if not page:  # every status of the page was deleted, held or hidden since it was listed
+        return []
     shown = [item.reblog or item for item in page]
     state = None
     if viewer is not None:
