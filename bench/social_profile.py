@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/social_profile.py [--members 10000] [--requests 300] [--data-dir DIR]
                                              [--paths home verify posts]
+                                             [--pyinstrument bench/profiles/DIR]
 
 Seeds a network as bench/social.py does (SQLite, or OBOLE_DATABASE_URL; or
 reuses --data-dir where tokens.txt already is), then sends each path through
@@ -41,6 +42,11 @@ def main() -> None:
     parser.add_argument("--data-dir", help="a data directory already seeded by this script")
     parser.add_argument("--paths", nargs="+", choices=list(PATHS), default=list(PATHS))
     parser.add_argument("--top", type=int, default=10)
+    parser.add_argument(
+        "--pyinstrument",
+        metavar="DIR",
+        help="also write a pyinstrument profile (text, HTML) of each path to DIR",
+    )
     args = parser.parse_args()
     data = Path(args.data_dir or tempfile.mkdtemp(prefix="obole-profile-"))
     os.environ["OBOLE_DATA_DIR"] = str(data)
@@ -60,10 +66,10 @@ def main() -> None:
     call_command("collectstatic", interactive=False, verbosity=0)
     tokens = (data / "tokens.txt").read_text().split()
     for name in args.paths:
-        profile(name, tokens, args.requests, args.top)
+        profile(name, tokens, args.requests, args.top, args.pyinstrument)
 
 
-def profile(name: str, tokens: list[str], requests: int, top: int) -> None:
+def profile(name: str, tokens: list[str], requests: int, top: int, sampled: str | None = None) -> None:
     from django.db import connection
     from django.test import Client
 
@@ -115,6 +121,19 @@ def profile(name: str, tokens: list[str], requests: int, top: int) -> None:
     pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(top)
     text = out.getvalue()
     print(text[text.index("   ncalls") :].rstrip())
+    if sampled:
+        from pyinstrument import Profiler
+
+        sampler = Profiler(interval=0.0002)
+        sampler.start()
+        for _ in range(requests):
+            one()
+        sampler.stop()
+        folder = Path(sampled)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{name}.txt").write_text(sampler.output_text(unicode=False, color=False, show_all=False))
+        (folder / f"{name}.html").write_text(sampler.output_html())
+        print(f"pyinstrument profile: {folder / name}.txt and .html")
 
 
 if __name__ == "__main__":

@@ -160,6 +160,9 @@ def seed(members: int, statuses: int, out: Path, seed_value: int = 1, celebrity_
                 email=f"member{i}@bench.example",
                 password="!",
                 date_joined=oldest - timedelta(days=30),
+                # Seen today, as members who use their apps daily are: the once-a-day "last seen"
+                # write (obole.api.endpoints._seen) stays out of the measured reads.
+                last_login=now,
                 followers_count=len(followers[i]) + (celebrity_followers if i == celebrity else 0),
                 following_count=len(following[i]),
                 statuses_count=statuses,

@@ -175,6 +175,9 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
 elif _database["ENGINE"] not in ("django.db.backends.postgresql",):
     raise ConfigError("OBOLE_DATABASE_URL must be a sqlite:// or postgres:// URL")
 DATABASES = {"default": _database}
+# PostgreSQL: the few hand-written hot queries (obole.lib.rawrows) run as prepared statements.
+# Turn off behind a pooler that cannot carry them (PgBouncer before 1.21 in transaction mode).
+OBOLE_DATABASE_PREPARE = env_bool("OBOLE_DATABASE_PREPARE", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Background work ------------------------------------------------------

@@ -41,6 +41,7 @@ from obole.api.endpoints import (
     authorize_if_token,
     endpoint,
     error,
+    json_response,
     not_allowed,
     truthy,
 )
@@ -254,7 +255,7 @@ def index(request: HttpRequest) -> JsonResponse:
 
 @endpoint(("GET",), scope="read:accounts")
 def verify_credentials(request: HttpRequest) -> JsonResponse:
-    return JsonResponse(entities.credential_account(request.account))
+    return json_response(entities.credential_account(request.account))
 
 
 @endpoint(("PATCH", "PUT"), scope="write:accounts")

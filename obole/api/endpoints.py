@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from datetime import timedelta
 
+import orjson
 import pydantic
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -50,6 +51,12 @@ def error(status: int, message: str) -> JsonResponse:
     if status == 422:
         body["details"] = validation_details(message)
     return JsonResponse(body, status=status)
+
+
+def json_response(body: dict | list, status: int = 200) -> HttpResponse:
+    """A JSON answer encoded with orjson: the hot reads' bodies (a page of statuses is tens of
+    kilobytes) encode several times faster than with the standard library's encoder."""
+    return HttpResponse(orjson.dumps(body), content_type="application/json", status=status)
 
 
 _FIELD_MESSAGE = re.compile(r"(?P<field>[\w.\[\]]+): (?P<description>.+)", re.DOTALL)

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.db.models import QuerySet
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 
-from obole.api.endpoints import ApiError
+from obole.api.endpoints import ApiError, json_response
 from obole.lib.snowflake import MAX_ID
 
 
@@ -68,9 +68,9 @@ def paginate(queryset: QuerySet, page: Page, field: str = "id") -> list:
     return list(queryset.order_by(f"-{field}")[: page.limit])
 
 
-def paged_response(request: HttpRequest, body: list, ids: list[int]) -> JsonResponse:
+def paged_response(request: HttpRequest, body: list, ids: list[int]) -> HttpResponse:
     """`body` with the Link header for the page whose cursor ids (newest first) are `ids`."""
-    response = JsonResponse(body, safe=False)
+    response = json_response(body)
     if ids:
         params = [
             (key, value)

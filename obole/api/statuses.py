@@ -24,7 +24,14 @@ from django.views.decorators.csrf import csrf_exempt
 
 from obole.accounts.models import Account, Block
 from obole.api import edits, polls
-from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpoint, not_allowed
+from obole.api.endpoints import (
+    ApiError,
+    array_param,
+    authorize_if_token,
+    endpoint,
+    json_response,
+    not_allowed,
+)
 from obole.api.entities import accounts, status, statuses
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import Forbidden, NotFound
@@ -111,7 +118,7 @@ def _create(request: HttpRequest) -> JsonResponse:
         # Only the status replied to is looked up; Mastodon names it.
         raise NotFound("The post you are trying to reply to does not appear to exist.") from None
     row.account = request.account  # the author, already loaded: no need to read the status again
-    return JsonResponse(status(row, request.account))
+    return json_response(status(row, request.account))
 
 
 @endpoint(("GET",))

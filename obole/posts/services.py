@@ -155,12 +155,14 @@ def checked_text(text: str, spoiler_text: str, *, with_media: bool) -> str:
 def rendered(account: Account, text: str) -> tuple[post_text.Parsed, list[Account]]:
     """The text as safe HTML, and the accounts it mentions that exist and do not block each other."""
     names = post_text.mentioned_usernames(text)
-    hidden = blocked_ids(account)
-    known = {
-        row.username.lower(): row
-        for row in Account.objects.filter(username__in=_case_variants(names), is_active=True)
-        if row.pk not in hidden
-    }
+    known = {}
+    if names:  # most posts mention nobody: then neither the blocks nor the accounts are read
+        hidden = blocked_ids(account)
+        known = {
+            row.username.lower(): row
+            for row in Account.objects.filter(username__in=_case_variants(names), is_active=True)
+            if row.pk not in hidden
+        }
     parsed = post_text.render(text, settings.OBOLE_BASE_URL, {k: v.username for k, v in known.items()})
     return parsed, [known[name.lower()] for name in parsed.mentions]
 
@@ -171,11 +173,11 @@ def _case_variants(names: list[str]) -> list[str]:
 
 
 def _idempotent_status(account: Account, key: str, now: datetime) -> Status | None:
-    row = (
-        IdempotencyKey.objects.filter(account=account, key=key, created_at__gt=now - IDEMPOTENCY_WINDOW)
-        .select_related("status")
-        .first()
-    )
+    # (account, key) is unique: slicing rather than .first() spares the ORDER BY.
+    found = IdempotencyKey.objects.filter(
+        account=account, key=key, created_at__gt=now - IDEMPOTENCY_WINDOW
+    ).select_related("status")[:1]
+    row = next(iter(found), None)
     return row.status if row else None
 
 

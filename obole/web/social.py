@@ -4,7 +4,7 @@ The pages call the domain code (obole.posts, obole.accounts.graph) and never
 decide on their own who may see or write what. A page of statuses costs a
 fixed number of queries: the statuses with their authors (one query), then
 the viewer's likes and reposts of the whole page (one more, by
-`obole.api.entities.statuses`, which the API's timelines use too).
+`obole.posts.rendering.statuses`, which renders the API's statuses too).
 
 Every action is a form that POSTs with CSRF and works without JavaScript
 (the answer redirects back to `next`); app.js sends the same forms with
@@ -27,10 +27,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from obole.accounts.models import Account
-from obole.api import entities
 from obole.api.models import Marker
 from obole.lib.errors import UserError, WriteRefused
 from obole.membership.permissions import write_refusal
+from obole.posts import rendering
 from obole.posts.models import Status
 from obole.posts.notify import shown_notifications
 
@@ -47,7 +47,7 @@ class Card:
     favourited: bool
     reblogged: bool
     mine: bool
-    poll: dict | None = None  # the Poll entity of what is shown (obole.api.entities.poll)
+    poll: dict | None = None  # the Poll entity of what is shown (obole.posts.rendering.poll)
 
     @property
     def status(self) -> Status:
@@ -65,7 +65,7 @@ def viewer(request: HttpRequest) -> Account | None:
 def cards(rows: list[Status], reader: Account | None) -> list[Card]:
     """Cards for a page of statuses (rows with `account` and `reblog_of__account` selected): one query
     for the viewer's flags, whatever the page's length."""
-    rendered = entities.statuses(rows, reader)
+    rendered = rendering.statuses(rows, reader)
     return [
         Card(
             row=row,

@@ -1,0 +1,82 @@
+"""Model instances from hand-written SQL, as the ORM would have made them.
+
+The hottest reads (a token's account, a page of a home timeline) spend far
+more time building their query with the ORM than running it. They are written
+out in SQL once; this module gives the column list to select for a model and
+turns the selected values back into an instance, with the same conversions
+the ORM applies (dates on SQLite, JSON fields, booleans).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+
+from django.conf import settings
+from django.db import connection
+from django.db.backends.utils import CursorWrapper
+from django.db.models import Model
+
+# How many times the same statement runs on a PostgreSQL connection before it is prepared.
+PREPARE_AFTER = 2
+
+
+@functools.cache
+def _fields(model: type[Model]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    concrete = model._meta.concrete_fields
+    return tuple(field.column for field in concrete), tuple(field.attname for field in concrete)
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """`alias.col1, alias.col2, …`: every concrete column of `model`, in field order."""
+    return _columns(model, alias, connection.vendor)
+
+
+@functools.cache
+def _columns(model: type[Model], alias: str, vendor: str) -> str:
+    names, _ = _fields(model)
+    return ", ".join(f"{alias}.{connection.ops.quote_name(name)}" for name in names)
+
+
+@functools.cache
+def width(model: type[Model]) -> int:
+    """How many values `columns(model, …)` selects."""
+    return len(_fields(model)[0])
+
+
+@functools.cache
+def _converters(model: type[Model], vendor: str) -> tuple[tuple[int, tuple[Callable, ...], object], ...]:
+    found = []
+    for index, field in enumerate(model._meta.concrete_fields):
+        column = field.get_col(model._meta.db_table)
+        chain = tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+        if chain:
+            found.append((index, chain, column))
+    return tuple(found)
+
+
+def instance(model: type[Model], values: Sequence) -> Model:
+    """A `model` instance from the values of `columns(model, …)`, converted as the ORM converts them."""
+    values = list(values)
+    for index, chain, column in _converters(model, connection.vendor):
+        value = values[index]
+        for convert in chain:
+            value = convert(value, column, connection)
+        values[index] = value
+    return model.from_db(connection.alias, _fields(model)[1], values)
+
+
+def prepared_cursor() -> CursorWrapper:
+    """A cursor for the hot hand-written queries: on PostgreSQL their statements are prepared
+    (parsed and planned once per connection rather than on every call; the rest of the code
+    keeps Django's client-side binding, which poolers need), elsewhere an ordinary cursor.
+    Still Django's cursor wrapper, so the queries count and show in the logs like any other."""
+    if connection.vendor != "postgresql" or not settings.OBOLE_DATABASE_PREPARE:
+        return connection.cursor()
+    import psycopg
+
+    connection.ensure_connection()
+    raw = connection.connection
+    if raw.prepare_threshold != PREPARE_AFTER:
+        raw.prepare_threshold = PREPARE_AFTER  # only server-binding cursors (these) ever prepare
+    return connection._prepare_cursor(psycopg.Cursor(raw))

@@ -1,0 +1,494 @@
+"""Statuses and their authors as Mastodon entities (JSON-ready dicts): the one renderer.
+
+The API, the web pages and the streaming server all render statuses here.
+A page of statuses is rendered in three steps:
+
+1. the viewer-independent part of each status and of each author, built once
+   and kept in a bounded per-process cache;
+2. `viewer_state`: ONE query for the viewer's own flags on the whole page
+   (favourited, reblogged, bookmarked) — everything that depends on who reads
+   is worked out there and applied by `_with_viewer`;
+3. polls, when the page has any (their counts and the viewer's votes are read
+   each time, two queries).
+
+The cache needs no invalidation, so no service can forget one: an entry is
+keyed by the status id *and its version*, which is the row's own changing
+columns (edit time and text, reply/repost/like counts, poll flag, sensitivity) — the
+row is read for every page anyway, since whether it may be shown (deleted,
+held by moderation, blocked, its author deactivated) is decided afresh on
+every read. An author's part is keyed the same way by the account's profile
+columns and counts. So a like, an edit (text, media descriptions), a
+deletion, a moderation hold or a profile change is on the next read, from
+any process, and a stale entry is simply never asked for again and falls out
+of the cache. Entities handed out are copies at the top level; the cached
+parts they share (the author, media, mentions) must not be changed.
+
+`home_page` is the lean path of the hottest read: the page's statuses, their
+authors and the originals of reposts in one hand-written query (building it
+with the ORM cost ten times as long as running it), turned into model
+instances only for statuses not in the cache.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import operator
+from collections.abc import Hashable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.conf import settings
+from django.db import connection
+from django.templatetags.static import static
+
+from obole.accounts.models import Account, Block
+from obole.lib import rawrows
+from obole.media.entities import attachment
+from obole.posts import polls
+from obole.posts.models import Bookmark, Favourite, Poll, Status
+from obole.posts.text import plain_to_html
+
+# Entries kept per process, for statuses and for authors each (about, see _Bounded). A page of 20 statuses
+# (with the originals of reposts) is at most 40 entries; an entry is about 2 kB.
+CACHE_SIZE = 20_000
+
+
+def iso(moment: datetime | None) -> str | None:
+    """Mastodon's timestamp format: 2026-11-25T03:14:15.926Z."""
+    if moment is None:
+        return None
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def profile_url(username: str) -> str:
+    return f"{settings.OBOLE_BASE_URL}/@{username}"
+
+
+@functools.cache
+def _asset(path: str) -> str:
+    # The manifest lookup behind static() costs more than rendering the rest of an
+    # account; the URL of a collected file does not change while a process lives.
+    return f"{settings.OBOLE_BASE_URL}{static(path)}"
+
+
+class _Bounded:
+    """A bounded mapping: past `size` entries, the oldest half goes. Cheaper than a true LRU on
+    every hit (the hot path), and an entry that goes is only rendered again. Safe under threads:
+    a race can at worst render an entry twice or drop one early, never hand out a wrong one."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self.entries: dict[Hashable, dict] = {}
+        self.get = self.entries.get
+
+    def put(self, key: Hashable, value: dict) -> None:
+        entries = self.entries
+        entries[key] = value
+        if len(entries) > self.size:
+            try:
+                oldest = list(itertools.islice(entries, len(entries) // 2))
+            except RuntimeError:  # another thread changed it meanwhile: start afresh
+                entries.clear()
+                return
+            for old in oldest:
+                entries.pop(old, None)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+_accounts = _Bounded(CACHE_SIZE)
+_statuses = _Bounded(CACHE_SIZE)
+
+# What an account's entity shows and a status's viewer-independent entity shows that can
+# change: the version part of their cache keys.
+ACCOUNT_VERSION = (
+    "username",
+    "display_name",
+    "note",
+    "bot",
+    "discoverable",
+    "date_joined",
+    "followers_count",
+    "following_count",
+    "statuses_count",
+    "last_status_at",
+)
+STATUS_VERSION = (
+    "edited_at",
+    "content",
+    "spoiler_text",
+    "sensitive",
+    "replies_count",
+    "reblogs_count",
+    "favourites_count",
+    "has_poll",
+)
+
+
+def clear_cache() -> None:
+    """Forget every rendered entity of this process (tests; never needed for correctness)."""
+    _accounts.clear()
+    _statuses.clear()
+
+
+def _account_key(row: Account) -> tuple:
+    return (row.pk, *(getattr(row, name) for name in ACCOUNT_VERSION))
+
+
+def _author(row: Account, key: tuple | None = None) -> dict:
+    """The shared, cached Account entity of `row` (not to be changed)."""
+    key = key or _account_key(row)
+    found = _accounts.get(key)
+    if found is None:
+        found = _render_account(row)
+        _accounts.put(key, found)
+    return found
+
+
+def account(row: Account) -> dict:
+    """An Account entity."""
+    return dict(_author(row))
+
+
+def _render_account(row: Account) -> dict:
+    avatar = _asset("obole/avatar.png")
+    header = _asset("obole/header.png")
+    return {
+        "id": str(row.pk),
+        "username": row.username,
+        "acct": row.username,
+        "display_name": row.display_name,
+        "locked": False,
+        "bot": row.bot,
+        "discoverable": row.discoverable,
+        "indexable": row.discoverable,
+        "group": False,
+        "noindex": False,
+        "hide_collections": False,
+        "created_at": iso(row.date_joined),
+        "note": plain_to_html(row.note),
+        "url": profile_url(row.username),
+        "uri": f"{settings.OBOLE_BASE_URL}/users/{row.username}",
+        "avatar": avatar,
+        "avatar_static": avatar,
+        "header": header,
+        "header_static": header,
+        "followers_count": row.followers_count,
+        "following_count": row.following_count,
+        "statuses_count": row.statuses_count,
+        "last_status_at": row.last_status_at.date().isoformat() if row.last_status_at else None,
+        "emojis": [],
+        "fields": [],
+        "roles": [],
+    }
+
+
+def credential_account(row: Account) -> dict:
+    """The signed-in member's own Account, with `source` (what they typed) and `role`."""
+    return {
+        **_author(row),
+        "source": {
+            "note": row.note,
+            "fields": [],
+            "privacy": row.default_visibility,
+            "sensitive": row.default_sensitive,
+            "language": row.default_language or None,
+            "follow_requests_count": 0,
+            "hide_collections": False,
+            "discoverable": row.discoverable,
+            "indexable": row.discoverable,
+        },
+        "role": {
+            "id": "-99",
+            "name": "",
+            "permissions": "0",
+            "color": "",
+            "highlighted": False,
+        },
+    }
+
+
+def accounts(rows: Iterable[Account]) -> list[dict]:
+    return [account(row) for row in rows]
+
+
+def _status_key(row: Status) -> tuple:
+    return (row.pk, *(getattr(row, name) for name in STATUS_VERSION))
+
+
+def _render_status(row: Status, username: str) -> dict:
+    """The viewer-independent part of a Status entity, without its author, poll and repost."""
+    base = settings.OBOLE_BASE_URL
+    return {
+        "id": str(row.pk),
+        "uri": f"{base}/users/{username}/statuses/{row.pk}",
+        "url": f"{base}/@{username}/{row.pk}",
+        "created_at": iso(row.created_at),
+        "edited_at": iso(row.edited_at),
+        "account": None,
+        "content": row.content,
+        "visibility": row.visibility,
+        "sensitive": row.sensitive,
+        "spoiler_text": row.spoiler_text,
+        "media_attachments": [attachment(item) for item in row.media],
+        "application": None,
+        "mentions": [
+            {
+                "id": m["id"],
+                "username": m["username"],
+                "acct": m["username"],
+                "url": profile_url(m["username"]),
+            }
+            for m in row.mentions
+        ],
+        "tags": [{"name": name, "url": f"{base}/tags/{name}"} for name in row.tags],
+        "emojis": [],
+        "reblogs_count": row.reblogs_count,
+        "favourites_count": row.favourites_count,
+        "replies_count": row.replies_count,
+        "in_reply_to_id": str(row.in_reply_to_id) if row.in_reply_to_id else None,
+        "in_reply_to_account_id": str(row.in_reply_to_account_id) if row.in_reply_to_account_id else None,
+        "reblog": None,
+        "poll": None,
+        "card": None,
+        "language": row.language,
+        "filtered": [],
+    }
+
+
+def _cached_status(row: Status, key: tuple | None = None) -> dict:
+    key = key or _status_key(row)
+    found = _statuses.get(key)
+    if found is None:
+        found = _render_status(row, row.account.username)
+        _statuses.put(key, found)
+    return found
+
+
+@dataclass(slots=True)
+class _Listed:
+    """One status of a page before the viewer's part: its cached parts and what the page needs."""
+
+    pk: int
+    author_id: int
+    has_poll: bool
+    entity: dict  # the cached viewer-independent part
+    author: dict  # the cached Account entity
+    reblog: _Listed | None = None
+
+
+def _listed(row: Status) -> _Listed:
+    original = _listed(row.reblog_of) if row.reblog_of_id is not None else None
+    return _Listed(row.pk, row.account_id, row.has_poll, _cached_status(row), _author(row.account), original)
+
+
+def statuses(rows: list[Status], viewer: Account | None, *, with_text: bool = False) -> list[dict]:
+    """Render a page of statuses. Rows should come with `account` and `reblog_of__account` selected."""
+    if not rows:
+        return []
+    rendered = _render([_listed(row) for row in rows], viewer)
+    if with_text:
+        for row, entity in zip(rows, rendered, strict=True):
+            entity["text"] = row.text
+    return rendered
+
+
+def status(row: Status, viewer: Account | None, *, with_text: bool = False) -> dict:
+    return statuses([row], viewer, with_text=with_text)[0]
+
+
+@dataclass(frozen=True, slots=True)
+class ViewerState:
+    """What depends on who reads a page: the statuses (by id) the viewer liked, reposted, bookmarked."""
+
+    favourited: frozenset[int]
+    reblogged: frozenset[int]
+    bookmarked: frozenset[int]
+
+
+def viewer_state(viewer: Account, ids: Iterable[int]) -> ViewerState:
+    """The viewer's own flags on statuses `ids`: one query (a UNION ALL of three index lookups),
+    written out in SQL as every timeline page pays it."""
+    ids = list(ids)
+    if not ids:
+        return ViewerState(frozenset(), frozenset(), frozenset())
+    marks = ", ".join(["%s"] * len(ids))
+    sql = (
+        f"SELECT status_id, 'f' FROM {Favourite._meta.db_table} "  # noqa: S608 (names from the models)
+        f"WHERE account_id = %s AND status_id IN ({marks}) "
+        f"UNION ALL SELECT reblog_of_id, 'r' FROM {Status._meta.db_table} "
+        f"WHERE account_id = %s AND reblog_of_id IN ({marks}) "
+        f"UNION ALL SELECT status_id, 'b' FROM {Bookmark._meta.db_table} "
+        f"WHERE account_id = %s AND status_id IN ({marks})"
+    )
+    found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set()}
+    with rawrows.prepared_cursor() as cursor:
+        cursor.execute(sql, [viewer.pk, *ids, viewer.pk, *ids, viewer.pk, *ids])
+        for status_id, flag in cursor.fetchall():
+            found[flag].add(status_id)
+    return ViewerState(frozenset(found["f"]), frozenset(found["r"]), frozenset(found["b"]))
+
+
+def _with_viewer(entity: dict, pk: int, state: ViewerState) -> None:
+    """Put the viewer's part (from `viewer_state`) into a status entity of their own."""
+    entity["favourited"] = pk in state.favourited
+    entity["reblogged"] = pk in state.reblogged
+    entity["bookmarked"] = pk in state.bookmarked
+    entity["muted"] = False
+    entity["pinned"] = False
+
+
+def _render(page: list[_Listed], viewer: Account | None) -> list[dict]:
+    if not page:  # every status of the page was deleted, held or hidden since it was listed
+        return []
+    shown = [item.reblog or item for item in page]
+    state = None
+    if viewer is not None:
+        state = viewer_state(viewer, {item.pk for item in page} | {item.pk for item in shown})
+    found_polls = _polls({item.pk: item.author_id for item in shown if item.has_poll}, viewer)
+    return [_compose(item, state, found_polls) for item in page]
+
+
+def _compose(item: _Listed, state: ViewerState | None, found_polls: dict[int, dict]) -> dict:
+    entity = dict(item.entity)
+    entity["account"] = item.author
+    entity["poll"] = found_polls.get(item.pk)
+    if state is not None:
+        _with_viewer(entity, item.pk, state)
+    if item.reblog is not None:
+        entity["reblog"] = original = _compose(item.reblog, state, found_polls)
+        if state is not None:
+            # Mastodon reports the viewer's flags on the wrapper as on the original.
+            for flag in ("favourited", "reblogged", "bookmarked"):
+                entity[flag] = original[flag]
+    return entity
+
+
+def _polls(authors: dict[int, int], viewer: Account | None) -> dict[int, dict]:
+    """Poll entities by status id for the statuses (id: author id) of a page that have one: two
+    queries, and none at all for a page without polls."""
+    if not authors:
+        return {}
+    found = list(Poll.objects.filter(status_id__in=authors))
+    for row in found:
+        row.status = Status(pk=row.status_id, account_id=authors[row.status_id])  # all poll() reads of it
+    own = polls.own_votes(viewer, found)
+    return {row.status_id: poll(row, viewer, own) for row in found}
+
+
+def poll(row: Poll, viewer: Account | None, own: dict[int, list[int]], now: datetime | None = None) -> dict:
+    """A Poll entity; `own` holds the viewer's choices by poll (obole.posts.polls.own_votes)."""
+    ended = polls.expired(row, now)
+    shown = ended or not row.hide_totals
+    entity = {
+        "id": str(row.pk),
+        "expires_at": iso(row.expires_at),
+        "expired": ended,
+        "multiple": row.multiple,
+        "votes_count": row.votes_count,
+        "voters_count": row.voters_count,
+        "options": [
+            {"title": title, "votes_count": count if shown else None}
+            for title, count in zip(row.options, row.votes, strict=True)
+        ],
+        "emojis": [],
+    }
+    if viewer is not None:
+        mine = own.get(row.pk, [])
+        # The author counts as having voted, as in Mastodon: an app then shows the results.
+        entity["voted"] = bool(mine) or row.status.account_id == viewer.pk
+        entity["own_votes"] = mine
+    return entity
+
+
+# --- The lean path: a page of a home timeline from its ids ---------------------------------
+
+
+@functools.cache
+def _positions(model: type, names: tuple[str, ...]) -> tuple[int, ...]:
+    attnames = [field.attname for field in model._meta.concrete_fields]
+    return tuple(attnames.index(name) for name in names)
+
+
+@functools.cache
+def _picker(model: type, names: tuple[str, ...]) -> operator.itemgetter:
+    return operator.itemgetter(*_positions(model, names))
+
+
+def _raw_key(values: tuple, model: type, names: tuple[str, ...], pk: int) -> tuple:
+    """A cache key from selected (unconverted) values: they differ from the converted ones on
+    SQLite (dates are text), so a status may be cached twice, never wrongly."""
+    return ("raw", pk, _picker(model, names)(values))
+
+
+@functools.cache
+def _page_sql(count: int, vendor: str) -> str:
+    marks = ", ".join(["%s"] * count)
+    sql = (
+        f"SELECT {rawrows.columns(Status, 's')}, {rawrows.columns(Account, 'a')}, "  # noqa: S608
+        f"{rawrows.columns(Status, 'o')}, {rawrows.columns(Account, 'oa')} "
+        f"FROM {Status._meta.db_table} s JOIN {Account._meta.db_table} a ON a.id = s.account_id "
+        f"LEFT JOIN {Status._meta.db_table} o ON o.id = s.reblog_of_id "
+        f"LEFT JOIN {Account._meta.db_table} oa ON oa.id = o.account_id "
+        f"WHERE s.id IN ({marks}) AND a.is_active = %s AND s.moderation = '' "
+        "AND (o.id IS NULL OR o.moderation NOT IN ('held', 'removed'))"
+    )
+    # obole.posts.access.not_blocked, written out: nothing by, reposted from or replying to
+    # an account the viewer blocks or is blocked by.
+    for hidden in (
+        f"SELECT target_id FROM {Block._meta.db_table} WHERE account_id = %s",  # noqa: S608
+        f"SELECT account_id FROM {Block._meta.db_table} WHERE target_id = %s",  # noqa: S608
+    ):
+        sql += (
+            f" AND s.account_id NOT IN ({hidden})"
+            f" AND (o.account_id IS NULL OR o.account_id NOT IN ({hidden}))"
+            f" AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id NOT IN ({hidden}))"
+        )
+    return sql
+
+
+def home_page(viewer: Account, ids: list[int]) -> list[dict]:
+    """The statuses `ids` of `viewer`'s home timeline, rendered, in that order: those of deactivated
+    accounts, those a block hides and those held or removed by moderation are left out (the same
+    rule as obole.posts.timelines.home_statuses). One query, plus `viewer_state`'s."""
+    if not ids:
+        return []
+    with rawrows.prepared_cursor() as cursor:
+        cursor.execute(_page_sql(len(ids), connection.vendor), [*ids, True, *([viewer.pk] * 6)])
+        found = {row[0]: row for row in cursor.fetchall()}
+    page = [_listed_raw(found[pk]) for pk in ids if pk in found]
+    return _render(page, viewer)
+
+
+def _listed_raw(values: tuple) -> _Listed:
+    """A `_Listed` from one row of `_page_sql`: model instances are made only for what is not cached."""
+    status_width, account_width = rawrows.width(Status), rawrows.width(Account)
+    own = values[:status_width]
+    author = values[status_width : status_width + account_width]
+    original = values[status_width + account_width : 2 * status_width + account_width]
+    original_author = values[2 * status_width + account_width :]
+    item = _listed_parts(own, author)
+    if original[0] is not None:
+        item.reblog = _listed_parts(original, original_author)
+    return item
+
+
+def _listed_parts(own: tuple, author: tuple) -> _Listed:
+    pk_index, account_index, poll_index = _positions(Status, ("id", "account_id", "has_poll"))
+    pk = own[pk_index]
+    status_key = _raw_key(own, Status, STATUS_VERSION, pk)
+    account_key = _raw_key(author, Account, ACCOUNT_VERSION, own[account_index])
+    entity = _statuses.get(status_key)
+    author_entity = _accounts.get(account_key)
+    row = None
+    if entity is None or author_entity is None:
+        row = rawrows.instance(Status, own)
+        row.account = rawrows.instance(Account, author)
+    if entity is None:
+        entity = _cached_status(row, status_key)
+    if author_entity is None:
+        author_entity = _author(row.account, account_key)
+    has_poll = row.has_poll if row is not None else bool(own[poll_index])
+    return _Listed(pk, own[account_index], has_poll, entity, author_entity)
