@@ -14,6 +14,7 @@ an account works without a token; a token, if sent, must carry the scope.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import uuid
@@ -51,6 +52,7 @@ from obole.posts.access import get_account, statuses_of
 from obole.posts.models import StatusTag
 from obole.posts.search import local_username, matching_accounts
 from obole.posts.services import LANGUAGE
+from obole.trust import counters
 
 _LOCALE = re.compile(r"[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?")
 ACCOUNTS_PER_REQUEST = 40  # Mastodon's limit on GET /api/v1/accounts?id[]=
@@ -137,7 +139,7 @@ def collection(request: HttpRequest) -> JsonResponse:
     return not_allowed(request, "GET", "POST")
 
 
-@endpoint(("POST",), app=True)
+@endpoint(("POST",), app=True, stage=counters.SIGN_UP)
 def sign_up(request: HttpRequest) -> JsonResponse:
     """Register an account and answer a token for it, as Mastodon's AppSignUpService does.
 
@@ -198,14 +200,19 @@ def sign_up(request: HttpRequest) -> JsonResponse:
 
 def _sign_up_refusal(exc: ValidationError) -> JsonResponse:
     errors = exc.error_dict
+    refusals = [item for items in errors.values() for item in items if (item.params or {}).get("rule")]
     if any(item.code == "throttled" for item in errors.get("__all__", [])):
-        return error(429, errors["__all__"][0].messages[0])
+        return error(429, errors["__all__"][0].messages[0], refusals[0].params["rule"] if refusals else "")
     problems = Problems()
     for field, items in errors.items():
         for item in items:
             message = item.messages[0]
             problems.add(field, _SIGN_UP_ERRORS.get(item.code, "ERR_INVALID"), message, sentence=message)
-    return problems.response()
+    response = problems.response()
+    if refusals:  # refused by screening (a rule, a disposable address): named, as card checks are
+        body = json.loads(response.content)
+        response = JsonResponse({**body, "rule": refusals[0].params["rule"]}, status=422)
+    return response
 
 
 def _issue_token(account: Account, app_token: AccessToken) -> dict:
