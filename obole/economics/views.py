@@ -44,9 +44,9 @@ def economics(request: HttpRequest) -> HttpResponse:
         for currency, per_day in money["per_day"].items()
     }
     members = dashboard.members_by_state(now, WINDOW_DAYS)
-    failures = {
-        reason: dashboard.on_days(per_day, window)
-        for reason, per_day in dashboard.failed_payments(now, WINDOW_DAYS).items()
+    refused = {
+        name: dashboard.on_days(per_day, window)
+        for name, per_day in dashboard.refused(now, WINDOW_DAYS).items()
     }
     images = {
         "revenue": charts.time_series("Net revenue per day", "major units", labels, revenue_series),
@@ -54,7 +54,7 @@ def economics(request: HttpRequest) -> HttpResponse:
             "Members by state at the end of each day", "members", labels, members, stacked=True
         ),
         "pressure": charts.time_series(
-            "Failed payment attempts per day, by reason", "attempts", labels, failures, stacked=True
+            "Requests refused per day, by stage and rule", "refused", labels, refused, stacked=True
         ),
     }
     latest = SimulationRun.objects.first()
@@ -69,7 +69,12 @@ def economics(request: HttpRequest) -> HttpResponse:
             format_amount(total, currency) for currency, total in sorted(money["all_time"].items())
         ],
         "members_now": {LABELS.get(state, state): values[-1] for state, values in members.items()},
-        "failures_total": {reason: sum(values) for reason, values in failures.items()},
+        "refused_total": {name: sum(values) for name, values in refused.items()},
+        "refused_days": [
+            (labels[n], [(name, values[n]) for name, values in refused.items() if values[n]])
+            for n in range(len(window) - 1, -1, -1)
+            if any(values[n] for values in refused.values())
+        ],
         "latest": latest,
         "simulation_images": simulation_images,
         "window_days": WINDOW_DAYS,

@@ -18,8 +18,8 @@ class MembershipError(UserError):
         # A short machine-readable cause, counted in PaymentAttempt.reason.
         self.reason = reason or type(self).__name__
         # The check that refused (the answer's `rule`, the bot-pressure counts): the
-        # screening check's name when screening refused, else the reason.
-        self.rule = rule or self.reason
+        # screening check's name when screening refused, else the reason given.
+        self.rule = rule or reason
 
 
 class CardRejected(MembershipError):
