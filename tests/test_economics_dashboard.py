@@ -68,10 +68,15 @@ def staff(db):
     return account
 
 
+PAGES = ("/staff/economics", "/staff/economics/charts/pressure.png", "/staff/economics/charts/revenue.png")
+
+
 def test_outsiders_and_members_get_404(client, member):
-    assert client.get("/staff/economics").status_code == 404
+    for page in PAGES:
+        assert client.get(page).status_code == 404
     client.login(username=member.username, password=PASSWORD)
-    assert client.get("/staff/economics").status_code == 404
+    for page in PAGES:
+        assert client.get(page).status_code == 404
 
 
 def test_staff_see_the_figures_and_charts(client, staff, member, newcomer, settings):
@@ -89,7 +94,12 @@ def test_staff_see_the_figures_and_charts(client, staff, member, newcomer, setti
     assert response.status_code == 200
     page = response.content.decode()
     assert "<script>" not in page  # charts are images drawn on the server
-    assert page.count('src="data:image/png;base64,') == 3
+    assert page.count('src="/staff/economics/charts/') == 3
+    for name in ("revenue", "members", "pressure"):
+        image = client.get(f"/staff/economics/charts/{name}.png")
+        assert image["Content-Type"] == "image/png" and image.content.startswith(b"\x89PNG")
+    assert client.get("/staff/economics/charts/outcomes.png").status_code == 404  # no simulation yet
+    assert client.get("/staff/economics/charts/other.png").status_code == 404
     assert "3.00 USD" in page  # the member's first charge, from the ledger
     assert 'payment: invalid_card_number</td><td class="num">3<' in page
     assert 'sign up: signups_per_ip</td><td class="num">1<' in page
@@ -114,7 +124,11 @@ def test_staff_see_the_latest_simulation(client, staff):
     client.login(username=staff.username, password=PASSWORD)
     page = client.get("/staff/economics").content.decode()
     assert "Against http://127.0.0.1:8000" in page
-    assert page.count('src="data:image/png;base64,') == 5
+    assert page.count('src="/staff/economics/charts/') == 5
+    image = client.get("/staff/economics/charts/outcomes.png")
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    assert 'card_in_use</td><td class="num">' not in page  # the small run's rule is read from a message
+    assert 'one_card_per_account</td><td class="num">1<' in page  # bots stopped, by rule
 
 
 def test_members_by_state_are_rebuilt_day_by_day(staff, member, newcomer):

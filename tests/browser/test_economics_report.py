@@ -83,7 +83,10 @@ def test_staff_see_bot_pressure_and_no_one_else_does(new_context, live):
     expect(operator.get_by_role("heading", name="Bot pressure")).to_be_visible()
     chart = operator.get_by_role("img", name="Requests refused per day, by stage and rule")
     expect(chart).to_be_visible()
-    assert chart.evaluate("image => image.complete && image.naturalWidth") > 100
+    widths = operator.eval_on_selector_all(
+        "img", "images => images.map(image => image.complete && image.naturalWidth)"
+    )
+    assert len(widths) == 3 and all(width > 100 for width in widths), widths  # drawn, under the CSP
     totals = operator.get_by_role("table").filter(has=operator.get_by_text("Refused in the last 30 days"))
     expect(totals.get_by_role("row", name="sign up: signups_per_ip 1")).to_be_visible()
     expect(totals.get_by_role("row", name="payment: generic_decline 1")).to_be_visible()
