@@ -34,6 +34,9 @@ def test_the_report_opens_offline_with_its_charts(browser, tmp_path):
     )
     assert all(width > 100 for width in widths), widths
     assert page.get_by_role("heading", name="Simulated farm against http://127.0.0.1:8000").is_visible()
+    assert page.get_by_role("heading", name="Bots stopped, by rule").is_visible()
+    assert page.get_by_role("row", name="one_card_per_account 1 0 payment 1 0 (1)").is_visible()
+    assert page.get_by_text("The model takes it as its p").is_visible()
     assert all(url.startswith(("file:", "data:")) for url in requests), requests
     context.close()
 
