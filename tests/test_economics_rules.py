@@ -81,6 +81,10 @@ def test_the_population_has_each_strategy_and_unique_names():
         "follow_ring",
     }
     assert split(10, {"a": 0.5, "b": 0.25, "c": 0.25}) == {"a": 5, "b": 3, "c": 2}
+    # A bot with an address of its own (through a proxy) and a human come from networks of their own.
+    for kind in ("spam_campaign", "human"):
+        addresses = {a.record.address for a in actors if a.record.strategy == kind}  # a household shares one
+        assert len({address.rsplit(".", 1)[0] for address in addresses}) == len(addresses) > 1
 
 
 def test_no_answer_is_not_a_rule_and_not_a_refused_human():

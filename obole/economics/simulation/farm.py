@@ -137,10 +137,15 @@ class Addresses:
         self.counters: dict[str, int] = {}
 
     def unique(self, first: int, second_base: int) -> str:
+        """An address of its own, and in a /24 of its own for the first 250 (then each /24 again).
+
+        People and proxied bots come from many networks: consecutive actors in one
+        /24 would meet the per-network sign-up limit, which is not what they test.
+        """
         key = f"{first}.{second_base}"
-        n = self.counters.get(key, 0) + 1
-        self.counters[key] = n
-        return f"{first}.{second_base + n // 65_000}.{n // 250 % 260}.{n % 250 + 1}"
+        n = self.counters.get(key, 0)
+        self.counters[key] = n + 1
+        return f"{first}.{second_base + n // 62_500}.{n % 250 + 1}.{n // 250 % 250 + 1}"
 
 
 def split(total: int, shares: dict[str, float]) -> dict[str, int]:
