@@ -81,10 +81,20 @@ def test_the_population_has_each_strategy_and_unique_names():
         "follow_ring",
     }
     assert split(10, {"a": 0.5, "b": 0.25, "c": 0.25}) == {"a": 5, "b": 3, "c": 2}
-    # A bot with an address of its own (through a proxy) and a human come from networks of their own.
-    for kind in ("spam_campaign", "human"):
-        addresses = {a.record.address for a in actors if a.record.strategy == kind}  # a household shares one
-        assert len({address.rsplit(".", 1)[0] for address in addresses}) == len(addresses) > 1
+
+
+def test_people_and_proxied_bots_come_from_networks_of_their_own():
+    """1,000 humans must not share a few /24s, or the per-network sign-up limit refuses them
+    as if they were one burst; the burst bots, by design, share a few networks."""
+    from obole.lib.addresses import network_of
+
+    actors = population(400, 1000, seed=3, nonce=9)
+    humans = [actor.record.address for actor in actors if actor.record.kind == "human"]
+    assert len({network_of(address) for address in humans}) >= 0.9 * len(humans)
+    proxied = [a.record.address for a in actors if a.record.strategy in ("card_pool", "spam_campaign")]
+    assert len({network_of(address) for address in proxied}) == len(proxied)
+    burst = [a.record.address for a in actors if a.record.strategy == "signup_burst"]
+    assert len({network_of(address) for address in burst}) <= 2
 
 
 def test_no_answer_is_not_a_rule_and_not_a_refused_human():

@@ -137,15 +137,13 @@ class Addresses:
         self.counters: dict[str, int] = {}
 
     def unique(self, first: int, second_base: int) -> str:
-        """An address of its own, and in a /24 of its own for the first 250 (then each /24 again).
-
-        People and proxied bots come from many networks: consecutive actors in one
-        /24 would meet the per-network sign-up limit, which is not what they test.
-        """
+        """An address in a /24 network of its own, as people at home (or a farm renting
+        residential proxies) have: packing them 250 to a /24 would make them look like one
+        burst to the per-network sign-up limit. 64 × 256 networks per range, then it wraps."""
         key = f"{first}.{second_base}"
-        n = self.counters.get(key, 0)
-        self.counters[key] = n + 1
-        return f"{first}.{second_base + n // 62_500}.{n % 250 + 1}.{n // 250 % 250 + 1}"
+        n = self.counters.get(key, 0) + 1
+        self.counters[key] = n
+        return f"{first}.{second_base + n // 256 % 64}.{n % 256}.{n * 37 % 250 + 2}"
 
 
 def split(total: int, shares: dict[str, float]) -> dict[str, int]:
