@@ -3,15 +3,18 @@
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from obole.accounts.models import Account
+from obole.accounts.services import create_account
 from obole.economics.model import Inputs
 from obole.economics.models import SimulationRun
 from obole.economics.simulation.records import ActorRecord, summarize
 from obole.economics.simulation.rules import Stop
-from obole.membership.models import PaymentAttempt
-from tests.conftest import PASSWORD, make_account
+from obole.membership import services
+from obole.membership.errors import CardRejected
+from tests.conftest import PASSWORD, card, make_account
 
 
 def a_small_run() -> dict:
@@ -65,32 +68,43 @@ def staff(db):
     return account
 
 
+PAGES = ("/staff/economics", "/staff/economics/charts/pressure.png", "/staff/economics/charts/revenue.png")
+
+
 def test_outsiders_and_members_get_404(client, member):
-    assert client.get("/staff/economics").status_code == 404
+    for page in PAGES:
+        assert client.get(page).status_code == 404
     client.login(username=member.username, password=PASSWORD)
-    assert client.get("/staff/economics").status_code == 404
+    for page in PAGES:
+        assert client.get(page).status_code == 404
 
 
-def test_staff_see_the_figures_and_charts(client, staff, member, newcomer):
+def test_staff_see_the_figures_and_charts(client, staff, member, newcomer, settings):
     now = timezone.now()
-    PaymentAttempt.objects.create(
-        account=newcomer, ip="192.0.2.1", succeeded=False, reason="invalid_card_number", at=now
-    )
-    PaymentAttempt.objects.create(
-        account=newcomer,
-        ip="192.0.2.1",
-        succeeded=False,
-        reason="invalid_card_number",
-        at=now - timedelta(days=2),
-    )
+    # Refusals made for real: two card attempts today and one two days ago, a throttled sign-up.
+    for when in (now, now, now - timedelta(days=2)):
+        with pytest.raises(CardRejected):
+            services.pay(newcomer, card("4242424242424241"), now=when)
+    settings.OBOLE_SIGNUPS_PER_IP = 1
+    create_account("first", PASSWORD, "first@example.org", ip="192.0.2.7")
+    with pytest.raises(ValidationError):
+        create_account("second", PASSWORD, "second@example.org", ip="192.0.2.7")
     client.login(username=staff.username, password=PASSWORD)
     response = client.get("/staff/economics")
     assert response.status_code == 200
     page = response.content.decode()
     assert "<script>" not in page  # charts are images drawn on the server
-    assert page.count('src="data:image/png;base64,') == 3
+    assert page.count('src="/staff/economics/charts/') == 3
+    for name in ("revenue", "members", "pressure"):
+        image = client.get(f"/staff/economics/charts/{name}.png")
+        assert image["Content-Type"] == "image/png" and image.content.startswith(b"\x89PNG")
+    assert client.get("/staff/economics/charts/outcomes.png").status_code == 404  # no simulation yet
+    assert client.get("/staff/economics/charts/other.png").status_code == 404
     assert "3.00 USD" in page  # the member's first charge, from the ledger
-    assert 'invalid_card_number</td><td class="num">2<' in page
+    assert 'payment: invalid_card_number</td><td class="num">3<' in page
+    assert 'sign up: signups_per_ip</td><td class="num">1<' in page
+    earlier = (now - timedelta(days=2)).date().isoformat()
+    assert f'rowspan="1">{earlier}</th><td>payment: invalid_card_number</td><td class="num">1<' in page
     assert "No simulation yet" in page
     assert "<strong>1</strong> active" in page and "pending payment" in page
 
@@ -110,7 +124,11 @@ def test_staff_see_the_latest_simulation(client, staff):
     client.login(username=staff.username, password=PASSWORD)
     page = client.get("/staff/economics").content.decode()
     assert "Against http://127.0.0.1:8000" in page
-    assert page.count('src="data:image/png;base64,') == 5
+    assert page.count('src="/staff/economics/charts/') == 5
+    image = client.get("/staff/economics/charts/outcomes.png")
+    assert image.status_code == 200 and image.content.startswith(b"\x89PNG")
+    assert 'card_in_use</td><td class="num">' not in page  # the small run's rule is read from a message
+    assert 'one_card_per_account</td><td class="num">1<' in page  # bots stopped, by rule
 
 
 def test_members_by_state_are_rebuilt_day_by_day(staff, member, newcomer):

@@ -23,13 +23,13 @@ from obole.economics.simulation.rules import rule_of, stop
             "payment",
             "payment_failures_limit",
         ),
-        (422, "This card already pays for another Obole account.", "payment", "one_card_per_account"),
-        (422, "This card cannot be used on Obole.", "payment", "card_blocklist"),
+        (422, "This card already pays for another Obole account.", "payment", "card_in_use"),
+        (422, "This card cannot be used on Obole.", "payment", "blocklisted"),
         (
             422,
             "Prepaid cards are not accepted; please use a credit or debit card.",
             "payment",
-            "prepaid_cards",
+            "prepaid_card",
         ),
         (422, "Your card number is incorrect.", "payment", "invalid_card"),
         (422, "Validation failed: That username is taken.", "sign_up", "sign_up_invalid"),
@@ -111,3 +111,59 @@ def test_no_answer_is_not_a_rule_and_not_a_refused_human():
     assert humans["no_answer"] == 1
     assert humans["refused"] == 1 and humans["refused_by"] == {"signups_per_address": 1}
     assert humans["false_positive_rate"] == "50.00%"
+
+
+def test_prepaid_and_failing_cards_come_from_the_sandbox_ranges_of_several_brands():
+    from obole.economics.simulation.farm import STRATEGIES
+    from obole.membership.cards import brand_of, check_card
+    from obole.membership.providers.sandbox_cards import FAILS_ON_CHARGE_RANGES, PREPAID_RANGES
+    from tests.conftest import NOW
+
+    shares = dict.fromkeys(STRATEGIES, 0.0) | {"prepaid": 0.5, "first_month_only": 0.5}
+    actors = population(60, 0, seed=1, nonce=7, shares=shares)
+    prepaid = [a.cards[0] for a in actors if a.record.strategy == "prepaid"]
+    failing = [a.later_card for a in actors if a.record.strategy == "first_month_only"]
+    assert len({c.number for c in prepaid}) == len(prepaid) == 30  # one card each: one card, one account
+    assert len({c.number for c in failing}) == len(failing) == 30
+    for cards, ranges, stripe in (
+        (prepaid, PREPAID_RANGES, "5105105105105100"),
+        (failing, FAILS_ON_CHARGE_RANGES, "4000000000000341"),
+    ):
+        brands = {brand_of(c.number) for c in cards}
+        assert brands == set(ranges)
+        for c in cards:
+            assert check_card(c.number, c.exp_month, c.exp_year, c.form()["cvc"], NOW) == c.number
+            assert c.number == stripe or c.number[:6] == ranges[brand_of(c.number)]
+
+
+def test_the_summary_counts_bots_stopped_per_rule_step_and_day():
+    from obole.economics.model import Inputs
+    from obole.economics.simulation.records import ActorRecord, summarize
+
+    server = {"url": "http://x", "fee": "3", "currency": "USD", "interval": "month"}
+    bots = []
+    for n, (rule, phase, day, wrote) in enumerate(
+        [
+            ("card_in_use", "payment", 0, False),
+            ("card_in_use", "payment", 0, False),
+            ("suspended", "write", 31, True),
+            ("membership_lapsed", "write", 38, True),
+        ]
+    ):
+        bot = ActorRecord("bot", "card_pool", f"b{n}", "172.16.0.2", sign_up_attempts=1, signed_up=True)
+        if wrote:
+            bot.saw_write(0, True)
+        bot.stopped_by = stop(Answer(422, {"error": "no", "rule": rule}), phase, day)
+        bots.append(bot)
+    summary = summarize(bots, [0, 31, 38], server=server, model_inputs=Inputs(), extra={})
+    stopped = summary["bots"]["stopped_by_rule"]
+    assert stopped["card_in_use"] == {
+        "bots": 2,
+        "after_write_access": 0,
+        "phases": {"payment": 2},
+        "days": {"0": 2},
+        "source": "server",
+    }
+    assert stopped["suspended"]["days"] == {"31": 1}
+    # Suspension is detection; a lapse is the farm's own doing.
+    assert summary["measured"]["caught_after_access"] == 1

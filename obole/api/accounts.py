@@ -52,6 +52,7 @@ from obole.posts.access import get_account, statuses_of
 from obole.posts.models import StatusTag
 from obole.posts.search import local_username, matching_accounts
 from obole.posts.services import LANGUAGE
+from obole.trust import counters
 
 _LOCALE = re.compile(r"[a-z]{2,3}([-_][A-Za-z0-9]{2,8})?")
 ACCOUNTS_PER_REQUEST = 40  # Mastodon's limit on GET /api/v1/accounts?id[]=
@@ -120,9 +121,11 @@ class Problems:
     def __bool__(self) -> bool:
         return bool(self.details)
 
-    def response(self) -> JsonResponse:
+    def response(self, rule: str = "") -> JsonResponse:
+        """The 422; `rule` names the screening check that refused, as obole.api.endpoints.error does."""
         summary = "Validation failed: " + ", ".join(self.sentences)
-        return JsonResponse({"error": summary, "details": self.details}, status=422)
+        body = {"error": summary, "details": self.details} | ({"rule": rule} if rule else {})
+        return JsonResponse(body, status=422)
 
 
 # --- POST /api/v1/accounts, GET /api/v1/accounts ---------------------------------------
@@ -138,7 +141,7 @@ def collection(request: HttpRequest) -> JsonResponse:
     return not_allowed(request, "GET", "POST")
 
 
-@endpoint(("POST",), app=True)
+@endpoint(("POST",), app=True, stage=counters.SIGN_UP)
 def sign_up(request: HttpRequest) -> JsonResponse:
     """Register an account and answer a token for it, as Mastodon's AppSignUpService does.
 
@@ -199,14 +202,16 @@ def sign_up(request: HttpRequest) -> JsonResponse:
 
 def _sign_up_refusal(exc: ValidationError) -> JsonResponse:
     errors = exc.error_dict
+    refusals = [item for items in errors.values() for item in items if (item.params or {}).get("rule")]
     if any(item.code == "throttled" for item in errors.get("__all__", [])):
-        return error(429, errors["__all__"][0].messages[0])
+        return error(429, errors["__all__"][0].messages[0], refusals[0].params["rule"] if refusals else "")
     problems = Problems()
     for field, items in errors.items():
         for item in items:
             message = item.messages[0]
             problems.add(field, _SIGN_UP_ERRORS.get(item.code, "ERR_INVALID"), message, sentence=message)
-    return problems.response()
+    # Refused by screening (a disposable address, a rule): named, as card checks are.
+    return problems.response(refusals[0].params["rule"] if refusals else "")
 
 
 def _issue_token(account: Account, app_token: AccessToken) -> dict:

@@ -34,22 +34,31 @@ from obole.api.auth import bearer_token, find_app_token, find_token, grants
 from obole.lib.clean import problem
 from obole.lib.errors import UserError, WriteRefused
 from obole.membership.permissions import require_write
+from obole.trust import counters
 
 log = logging.getLogger("obole.api")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, message: str):
+    def __init__(self, status: int, message: str, *, rule: str = ""):
         super().__init__(message)
         self.status = status
         self.message = message
+        self.rule = rule
 
 
-def error(status: int, message: str) -> JsonResponse:
-    """Mastodon's Error; a 422 is its ValidationError, which also names the field in `details`."""
+def error(status: int, message: str, rule: str = "") -> JsonResponse:
+    """Mastodon's Error; a 422 is its ValidationError, which also names the field in `details`.
+
+    A refusal made by one of Obole's checks (a limit, a screening rule, a card
+    check, the write permission) also names it in `rule`: the same name the
+    server counts it under as bot pressure (obole.trust.counters.refused).
+    """
     body: dict = {"error": message}
     if status == 422:
         body["details"] = validation_details(message)
+    if rule:
+        body["rule"] = rule
     return JsonResponse(body, status=status)
 
 
@@ -226,13 +235,18 @@ def endpoint(
     write: bool = False,
     limit: str | None = None,
     app: bool = False,
+    stage: str | None = None,
 ) -> Callable:
     """Wrap an API view. `scope` requires a token with that scope; `write` also
     requires the account to have write rights (402 otherwise); `limit` names an
     action rate limit of obole.api.ratelimit ("statuses", "follows") counted per
     account on top of the per-token request limit every call counts against.
     `app` also accepts app-only tokens (client credentials, no account): the
-    view gets `request.token` with `request.account` None."""
+    view gets `request.token` with `request.account` None. `stage` (sign_up,
+    app_registration, payment; write for `write` endpoints) is where a rate-limit
+    refusal here is counted as bot pressure; refusals made further in (screening,
+    cards, the write permission) are counted where they are made."""
+    stage = stage or (counters.WRITE if write else None)
 
     def decorate(view: Callable) -> Callable:
         @csrf_exempt
@@ -244,12 +258,14 @@ def endpoint(
             try:
                 response = _call(view, request, args, kwargs, scope=scope, write=write, limit=limit, app=app)
             except ApiError as exc:
-                response = error(exc.status, exc.message)
+                if exc.rule and stage:
+                    counters.refused(stage, exc.rule, timezone.now().date())
+                response = error(exc.status, exc.message, exc.rule)
             except WriteRefused as exc:
                 page = request.build_absolute_uri(reverse("membership"))
-                response = error(402, f"{exc.message} Pay for your membership at {page}")
+                response = error(402, f"{exc.message} Pay for your membership at {page}", exc.rule)
             except UserError as exc:
-                response = error(exc.status, exc.message)
+                response = error(exc.status, exc.message, exc.rule)
             except pydantic.ValidationError as exc:
                 response = error(422, validation_message(exc))
             if request.rate is not None:
@@ -289,7 +305,7 @@ def _call(view: Callable, request: HttpRequest, args, kwargs, *, scope, write, l
     who = f"token:{request.token.pk}" if request.token is not None else f"ip:{client_ip(request)}"
     request.rate = ratelimit.hit("requests", who)
     if request.rate is not None and request.rate.exceeded:
-        raise ApiError(429, request.rate.message())
+        raise ApiError(429, request.rate.message(), rule="rate_limit_requests")
     if scope is not None or write:
         if request.token is None:
             raise ApiError(401, "This endpoint needs an access token.")
@@ -302,5 +318,5 @@ def _call(view: Callable, request: HttpRequest, args, kwargs, *, scope, write, l
         if action is not None:
             request.rate = action
             if action.exceeded:
-                raise ApiError(429, action.message())
+                raise ApiError(429, action.message(), rule=f"rate_limit_{limit}")
     return view(request, *args, **kwargs)

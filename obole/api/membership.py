@@ -14,6 +14,7 @@ from obole.api.endpoints import endpoint
 from obole.membership import services
 from obole.membership.models import Membership
 from obole.membership.providers import get_provider
+from obole.trust import counters
 
 
 def _membership(request: HttpRequest) -> JsonResponse:
@@ -31,7 +32,7 @@ def show(request: HttpRequest) -> JsonResponse:
 
 @sensitive_post_parameters("card_number", "cvc")
 @sensitive_variables("source")
-@endpoint(("POST",), scope="write:accounts")
+@endpoint(("POST",), scope="write:accounts", stage=counters.PAYMENT)
 def payment_method(request: HttpRequest) -> JsonResponse:
     source = get_provider().attach_schema.model_validate(request.data)
     services.pay(request.account, source, now=timezone.now(), ip=client_ip(request))

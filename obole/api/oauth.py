@@ -52,6 +52,7 @@ from obole.api.models import AppRegistration
 from obole.lib.addresses import client_address_from_meta
 from obole.lib.clean import problem
 from obole.membership.permissions import can_write
+from obole.trust import counters
 from obole.web.csp import may_redirect_to_apps
 
 Application = get_application_model()
@@ -206,7 +207,7 @@ def application_entity(application: Application, *, secret: str | None = None) -
     return entity
 
 
-@endpoint(("POST",))
+@endpoint(("POST",), stage=counters.APP_REGISTRATION)
 def create_app(request: HttpRequest) -> JsonResponse:
     data = dict(request.data)
     if "redirect_uris[]" in request.POST:

@@ -4,8 +4,9 @@
 - members by state at the end of each day, rebuilt backwards from today's counts
   by undoing the state changes logged since (MembershipEvent) and removing the
   accounts that joined later (they start in pending_payment without an event);
-- bot pressure: failed payment attempts per day by their reason (PaymentAttempt).
-  Refused sign-ups are not recorded by the server yet, so they cannot be counted here.
+- bot pressure: requests refused per day, by stage (sign-up, app registration,
+  payment, write) and rule, as the server counts them when it refuses
+  (obole.trust.counters.refused; read through obole.trust.stats.refusals).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from obole.accounts.models import Account
 from obole.membership import states
-from obole.membership.models import LedgerEntry, Membership, MembershipEvent, PaymentAttempt
+from obole.membership.models import LedgerEntry, Membership, MembershipEvent
 
 
 def day_list(now: datetime, days: int) -> list[date]:
@@ -72,18 +73,15 @@ def members_by_state(now: datetime, days: int) -> dict[str, list[int]]:
     return {state: list(reversed(values)) for state, values in series.items() if any(values)}
 
 
-def failed_payments(now: datetime, days: int) -> dict[str, dict[date, int]]:
-    rows = (
-        PaymentAttempt.objects.filter(succeeded=False, at__gte=now - timedelta(days=days))
-        .annotate(day=TruncDate("at"))
-        .values_list("day", "reason")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    per_reason: dict[str, dict[date, int]] = defaultdict(dict)
-    for day, reason, n in rows:
-        per_reason[reason or "unknown"][day] = n
-    return per_reason
+def refused(now: datetime, days: int) -> dict[str, dict[date, int]]:
+    """Refused requests per "stage: rule" and day over the window."""
+    from obole.trust.stats import refusals
+
+    window = day_list(now, days)
+    return {
+        f"{stage.replace('_', ' ')}: {rule}": per_day
+        for (stage, rule), per_day in refusals(window[0], window[-1]).items()
+    }
 
 
 def on_days(values: dict[date, int], window: list[date]) -> list[int]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 class UserError(Exception):
     status = 422
+    # The name of the check that refused, for refusals a rule makes (the API answers it as `rule`).
+    rule = ""
 
     def __init__(self, message: str, *, status: int | None = None):
         super().__init__(message)
@@ -29,3 +31,7 @@ class WriteRefused(UserError):
     """The account may not write now (docs/architecture.md rule 2); the API answers 402."""
 
     status = 402
+
+    def __init__(self, message: str, *, rule: str = ""):
+        super().__init__(message)
+        self.rule = rule

@@ -12,11 +12,14 @@ from obole.lib.errors import UserError
 class MembershipError(UserError):
     status = 422
 
-    def __init__(self, message: str, *, field: str | None = None, reason: str = ""):
+    def __init__(self, message: str, *, field: str | None = None, reason: str = "", rule: str = ""):
         super().__init__(message)
         self.field = field
         # A short machine-readable cause, counted in PaymentAttempt.reason.
         self.reason = reason or type(self).__name__
+        # The check that refused (the answer's `rule`, the bot-pressure counts): the
+        # screening check's name when screening refused, else the reason given.
+        self.rule = rule or reason
 
 
 class CardRejected(MembershipError):

@@ -19,12 +19,32 @@ from obole.membership import states
 
 def write_refusal(account: Account, now: datetime | None = None) -> str | None:
     """Why `account` may not write right now, in the member's terms; None if it may."""
+    refusal = write_refusal_rule(account, now)
+    return None if refusal is None else refusal[1]
+
+
+# Why an account in each state may not write: (rule, message). The rule is the
+# name the API's answer carries and the bot-pressure counts use.
+_BY_STATE = {
+    states.PENDING_PAYMENT: ("not_paid", "Your account is read-only until your membership is paid."),
+    states.LAPSED: (
+        "membership_lapsed",
+        "Your membership lapsed after failed payments. Pay again to keep posting.",
+    ),
+    states.CANCELED: ("membership_ended", "Your membership has ended. Pay again to keep posting."),
+    states.EXPIRED: ("membership_ended", "Your membership has ended. Pay again to keep posting."),
+    states.BANNED: ("banned", "This account is banned."),
+}
+
+
+def write_refusal_rule(account: Account, now: datetime | None = None) -> tuple[str, str] | None:
+    """(rule, message) when `account` may not write right now; None if it may."""
     if not account.is_active:
-        return "This account is disabled."
+        return "disabled", "This account is disabled."
     if account.suspended_at is not None:
-        return "This account is suspended by the moderators and is read-only."
+        return "suspended", "This account is suspended by the moderators and is read-only."
     if settings.OBOLE_EMAIL_CONFIRMATION and account.email_confirmed_at is None:
-        return "Confirm your email address to start posting."
+        return "email_unconfirmed", "Confirm your email address to start posting."
     membership = account.membership
     now = now or timezone.now()
     state = membership.state
@@ -35,14 +55,11 @@ def write_refusal(account: Account, now: datetime | None = None) -> str | None:
     if state == states.PAST_DUE and membership.paid_until:
         if now < membership.paid_until + timedelta(days=settings.OBOLE_GRACE_DAYS):
             return None
-        return "Your last payment failed and the grace period is over. Update your card to keep posting."
-    return {
-        states.PENDING_PAYMENT: "Your account is read-only until your membership is paid.",
-        states.LAPSED: "Your membership lapsed after failed payments. Pay again to keep posting.",
-        states.CANCELED: "Your membership has ended. Pay again to keep posting.",
-        states.EXPIRED: "Your membership has ended. Pay again to keep posting.",
-        states.BANNED: "This account is banned.",
-    }.get(state, "Your account is read-only.")
+        return (
+            "grace_period_over",
+            "Your last payment failed and the grace period is over. Update your card to keep posting.",
+        )
+    return _BY_STATE.get(state, ("read_only", "Your account is read-only."))
 
 
 # What others would read of an unpaid profile, had it any: the username alone is shown until paid.
@@ -69,7 +86,10 @@ def can_write(account: Account, now: datetime | None = None) -> bool:
 def require_write(account: Account, now: datetime | None = None) -> None:
     """Raise WriteRefused, with the reason, unless `account` may write now. Every write service calls it."""
     from obole.lib.errors import WriteRefused
+    from obole.trust import counters
 
-    refusal = write_refusal(account, now)
+    refusal = write_refusal_rule(account, now)
     if refusal is not None:
-        raise WriteRefused(refusal)
+        rule, message = refusal
+        counters.refused(counters.WRITE, rule, (now or timezone.now()).date())
+        raise WriteRefused(message, rule=rule)

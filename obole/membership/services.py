@@ -76,7 +76,7 @@ def pay(account: Account, source: pydantic.BaseModel, *, now: datetime, ip: str 
     try:
         membership = _pay(account, source, now=now, gate=gate)
     except (CardRejected, PaymentDeclined) as error:
-        velocity.record(account, ip, succeeded=False, reason=error.reason, now=now)
+        velocity.record(account, ip, succeeded=False, reason=error.reason, now=now, rule=error.rule)
         raise
     except BaseException:
         gate.release()  # not a failed card attempt: give its place under the limits back

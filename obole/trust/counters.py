@@ -20,16 +20,17 @@ from datetime import date, datetime
 
 from django.db import connection
 
-from obole.trust.models import Counter, RuleHit
+from obole.trust.models import Counter, Refusal, RuleHit
 
 HOUR = 3600
 
 
-def _upsert(table: str, columns: tuple[str, str], values: tuple[object, object], by: int) -> int:
-    key, bucket = columns
+def _upsert(table: str, columns: tuple[str, ...], values: tuple[object, ...], by: int) -> int:
+    keys = ", ".join(columns)
+    marks = ", ".join(["%s"] * (len(columns) + 1))
     sql = (
-        f"INSERT INTO {table} ({key}, {bucket}, count) VALUES (%s, %s, %s) "  # noqa: S608
-        f"ON CONFLICT ({key}, {bucket}) DO UPDATE SET count = {table}.count + excluded.count "
+        f"INSERT INTO {table} ({keys}, count) VALUES ({marks}) "  # noqa: S608
+        f"ON CONFLICT ({keys}) DO UPDATE SET count = {table}.count + excluded.count "
         "RETURNING count"
     )
     with connection.cursor() as cursor:
@@ -58,6 +59,19 @@ def seconds_left(now: datetime, window: int = HOUR) -> int:
 def hit(rule: str, day: date) -> None:
     """Count one firing of `rule` on `day` (what `obole trust stats` reports)."""
     _upsert(RuleHit._meta.db_table, ("rule", "day"), (rule[:200], day), 1)
+
+
+# Where a request can be refused, for the bot-pressure counts (Refusal.stage).
+SIGN_UP, APP_REGISTRATION, PAYMENT, WRITE = "sign_up", "app_registration", "payment", "write"
+STAGES = (SIGN_UP, APP_REGISTRATION, PAYMENT, WRITE)
+
+
+def refused(stage: str, rule: str, day: date) -> None:
+    """Count one request refused at `stage` by `rule` on `day`: no address, account or card, a count.
+
+    Call it outside any transaction that the refusal rolls back, or the count goes with it.
+    """
+    _upsert(Refusal._meta.db_table, ("day", "stage", "rule"), (day, stage[:32], rule[:200]), 1)
 
 
 @dataclass

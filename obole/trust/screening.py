@@ -84,11 +84,20 @@ def _apply_rules(values: dict[str, Any], verdict: Verdict, now: datetime) -> str
     return blocked
 
 
+# The name a refusal by a configured rule carries: the rule's text is counted in
+# RuleHit for staff, and not told to whoever was refused.
+SCREENING_RULE = "screening_rule"
+
+
 # --- Sign-up ---------------------------------------------------------------
 
 
-def _refused(message: str, code: str, field_name: str = "__all__") -> ValidationError:
-    return ValidationError({field_name: ValidationError(message, code=code)})
+def _refused(
+    message: str, code: str, rule: str, now: datetime, field_name: str = "__all__"
+) -> ValidationError:
+    """The sign-up refusal, counted as bot pressure; `rule` travels in the error's params to the answer."""
+    counters.refused(counters.SIGN_UP, rule, now.date())
+    return ValidationError({field_name: ValidationError(message, code=code, params={"rule": rule})})
 
 
 def admit_signup(*, ip: str | None, email: str, country: str, now: datetime) -> Verdict:
@@ -101,6 +110,8 @@ def admit_signup(*, ip: str | None, email: str, country: str, now: datetime) -> 
             raise _refused(
                 "Addresses at this e-mail provider are not accepted; please use another address.",
                 "disposable",
+                "disposable_email",
+                now,
                 "email",
             )
         verdict.review.append("disposable_email")
@@ -124,12 +135,14 @@ def admit_signup(*, ip: str | None, email: str, country: str, now: datetime) -> 
             raise _refused(
                 "Too many accounts were created from your network in the last hour. Please try again later.",
                 "throttled",
+                exceeded.name,
+                now,
             ) from None
         values["signups_per_ip_per_hour"] = counters.value(f"signup:ip:{ip}", now)
         values["signups_per_network_per_hour"] = counters.value(f"signup:net:{network}", now)
     if _apply_rules({k: v for k, v in values.items() if k in SIGNUP_NAMES}, verdict, now):
         verdict.release()
-        raise _refused("Sign-ups like this one are not accepted right now.", "refused")
+        raise _refused("Sign-ups like this one are not accepted right now.", "refused", SCREENING_RULE, now)
     return verdict
 
 
@@ -137,11 +150,13 @@ def admit_signup(*, ip: str | None, email: str, country: str, now: datetime) -> 
 
 
 class PaymentRefused(Exception):
-    """A payment screening refusal; `reason` is counted in PaymentAttempt.reason."""
+    """A payment screening refusal; `reason` is counted in PaymentAttempt.reason, `rule`
+    (the check's own name, as counters.hit counts it) in the answer and the bot-pressure counts."""
 
-    def __init__(self, message: str, reason: str, *, status: int = 422, seconds: int = 0):
+    def __init__(self, message: str, reason: str, *, rule: str = "", status: int = 422, seconds: int = 0):
         super().__init__(message)
         self.reason = reason
+        self.rule = rule or reason
         self.status = status
         self.seconds = seconds
 
@@ -167,6 +182,7 @@ class PaymentGate(Verdict):
             raise PaymentRefused(
                 f"Too many failed payment attempts. Please wait {minutes} minutes and try again.",
                 "too_many_attempts",
+                rule=exceeded.name,
                 status=429,
             ) from None
 
@@ -188,7 +204,9 @@ class PaymentGate(Verdict):
             counters.hit("prepaid_card", today)
             if settings.OBOLE_PREPAID_CARDS == "deny":
                 raise PaymentRefused(
-                    "Prepaid cards are not accepted; please use a credit or debit card.", "prepaid"
+                    "Prepaid cards are not accepted; please use a credit or debit card.",
+                    "prepaid",
+                    rule="prepaid_card",
                 )
             self.review.append("prepaid_card")
         country = getattr(card, "country", "")
@@ -196,7 +214,11 @@ class PaymentGate(Verdict):
         if mismatch and settings.OBOLE_CARD_COUNTRY_MISMATCH != "allow":
             counters.hit("card_country_mismatch", today)
             if settings.OBOLE_CARD_COUNTRY_MISMATCH == "deny":
-                raise PaymentRefused("Cards issued outside your country are not accepted.", "card_country")
+                raise PaymentRefused(
+                    "Cards issued outside your country are not accepted.",
+                    "card_country",
+                    rule="card_country_mismatch",
+                )
             self.review.append(f"card_country_mismatch: card {country}, account {self.account_country}")
         values = {
             "funding": card.funding,
@@ -212,7 +234,7 @@ class PaymentGate(Verdict):
             values["cards_per_network_per_hour"] = counters.value(f"pay:net:{network_of(self.ip)}", self.now)
         blocked = _apply_rules(values, self, self.now)
         if blocked:
-            raise PaymentRefused("This card cannot be used on Obole right now.", "rule")
+            raise PaymentRefused("This card cannot be used on Obole right now.", "rule", rule=SCREENING_RULE)
 
     def succeeded(self) -> None:
         """Only failures count against the failure limits: give the slots back."""

@@ -1,8 +1,9 @@
 """What the trust system stopped, flagged and did, per rule and day.
 
-Read by `obole trust stats` and the staff dashboard (/staff/trust). Rule hits
-come from RuleHit (counted as they happen); flags, reports and moderation
-actions from their own tables.
+Read by `obole trust stats` and the staff dashboards (/staff/trust, and the
+bot pressure of /staff/economics). Rule hits come from RuleHit and refused
+requests from Refusal (both counted as they happen); flags, reports and
+moderation actions from their own tables.
 """
 
 from __future__ import annotations
@@ -14,7 +15,18 @@ from html import escape
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 
-from obole.trust.models import AuditEntry, Report, RuleHit
+from obole.trust.counters import STAGES
+from obole.trust.models import AuditEntry, Refusal, Report, RuleHit
+
+
+def refusals(since: date, until: date) -> dict[tuple[str, str], dict[date, int]]:
+    """Requests refused per (stage, rule) and day, stages in the order a bot meets them."""
+    found: dict[tuple[str, str], dict[date, int]] = defaultdict(dict)
+    rows = Refusal.objects.filter(day__gte=since, day__lte=until).values_list("stage", "rule", "day", "count")
+    for stage, rule, day, count in rows:
+        found[(stage, rule)][day] = count
+    order = {stage: n for n, stage in enumerate(STAGES)}
+    return dict(sorted(found.items(), key=lambda item: (order.get(item[0][0], len(order)), item[0][1])))
 
 
 def collect(since: date, until: date | None = None) -> dict:
@@ -39,6 +51,7 @@ def collect(since: date, until: date | None = None) -> dict:
     reports, flags = defaultdict(int), defaultdict(int)
     for day, reporter in opened:
         (reports if reporter else flags)[day.isoformat()] += 1
+    refused = refusals(since, until)
     return {
         "since": since.isoformat(),
         "until": until.isoformat(),
@@ -47,6 +60,15 @@ def collect(since: date, until: date | None = None) -> dict:
             rule: {"total": sum(by_day.values()), "by_day": by_day}
             for rule, by_day in sorted(per_rule.items())
         },
+        "refused": [
+            {
+                "stage": stage,
+                "rule": rule,
+                "total": sum(by_day.values()),
+                "by_day": {day.isoformat(): count for day, count in sorted(by_day.items())},
+            }
+            for (stage, rule), by_day in refused.items()
+        ],
         "reports": sum(reports.values()),
         "flags": sum(flags.values()),
         "open_queue": Report.objects.filter(resolved_at=None).count(),

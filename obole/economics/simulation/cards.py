@@ -1,20 +1,25 @@
 """Card numbers for a simulation run.
 
-The sandbox provider treats any Luhn-valid number outside Stripe's test table
-as a working credit card, so each bot and human gets a distinct one. A run
-nonce goes into every number, so a second run against the same server does not
-collide with the cards of the first. Numbers stay in memory: records keep only
-a label such as "pool-3".
+The sandbox provider treats any Luhn-valid number outside its test-card table
+(the README's "Test cards") as a working credit card, so each bot and human
+gets a distinct one; prepaid cards and cards that fail when charged are drawn
+from the sandbox's ranges for them, several brands each. A run nonce goes into
+every number, so a second run against the same server does not collide with the
+cards of the first. Numbers stay in memory: records keep only a label such as
+"pool-3".
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-# The sandbox's special numbers (README, obole/membership/providers/sandbox.py).
+from obole.membership.providers.sandbox_cards import FAILS_ON_CHARGE_RANGES, PREPAID_RANGES
+
+# The sandbox's special numbers (README "Test cards", obole/membership/providers/sandbox.py).
 PREPAID = "5105105105105100"
 FAILS_WHEN_CHARGED = "4000000000000341"
 DECLINED = ("4000000000000002", "4000000000009995", "4000000000009987", "4000000000009979")
+LENGTHS = {"amex": 15}  # every other brand used here: 16 digits
 
 
 def luhn_check_digit(partial: str) -> str:
@@ -32,9 +37,10 @@ def luhn_valid(number: str) -> bool:
     return number[-1] == luhn_check_digit(number[:-1])
 
 
-def make_number(prefix: str, nonce: int, serial: int) -> str:
-    """16 digits: a 4-digit prefix, a 4-digit run nonce, a 7-digit serial, the check digit."""
-    partial = f"{prefix[:4]}{nonce % 10_000:04d}{serial % 10_000_000:07d}"
+def make_number(prefix: str, nonce: int, serial: int, length: int = 16) -> str:
+    """`length` digits: the prefix, a 4-digit run nonce, the serial filling the rest, the check digit."""
+    width = length - len(prefix) - 5
+    partial = f"{prefix}{nonce % 10_000:04d}{serial % 10**width:0{width}d}"
     return partial + luhn_check_digit(partial)
 
 
@@ -49,14 +55,14 @@ class Card:
     number: str
     exp_month: int = 12
     exp_year: int = 2035
-    cvc: str = "123"
+    cvc: str = ""
 
     def form(self) -> dict:
         return {
             "card_number": self.number,
             "exp_month": self.exp_month,
             "exp_year": self.exp_year,
-            "cvc": self.cvc,
+            "cvc": self.cvc or ("1234" if self.number.startswith(("34", "37")) else "123"),
         }
 
     def __repr__(self) -> str:  # never show the number, even in a traceback
@@ -70,10 +76,18 @@ class CardMaker:
         self.nonce = nonce
         self.serials: dict[str, int] = {}
 
-    def new(self, prefix: str, label: str) -> Card:
+    def new(self, prefix: str, label: str, length: int = 16) -> Card:
         serial = self.serials.get(prefix, 0)
         self.serials[prefix] = serial + 1
-        return Card(f"{label}-{serial}", make_number(prefix, self.nonce, serial))
+        return Card(f"{label}-{serial}", make_number(prefix, self.nonce, serial, length))
+
+    def prepaid(self, brand: str) -> Card:
+        """A distinct prepaid card of `brand` (visa, mastercard, amex) from the sandbox's range."""
+        return self.new(PREPAID_RANGES[brand], f"prepaid-{brand}", LENGTHS.get(brand, 16))
+
+    def fails_when_charged(self, brand: str) -> Card:
+        """A distinct card of `brand` that attaches and then fails every charge."""
+        return self.new(FAILS_ON_CHARGE_RANGES[brand], f"fails-{brand}", LENGTHS.get(brand, 16))
 
     def bot(self) -> Card:
         return self.new("4929", "bot")

@@ -3,14 +3,16 @@
 Bot strategies, each a share of the bots (`STRATEGIES`):
 
 - card_pool: one card per bot from a pool of K cards; past K, bots reuse a card
-- prepaid: the sandbox's prepaid test card (the only number it treats as prepaid)
+- prepaid: a prepaid card each, Visa, Mastercard and American Express in turn
+  (the sandbox's prepaid ranges), and Stripe's one prepaid test card for the first
 - card_testing: accounts from one small network try invalid and declined numbers,
   with a few working stolen cards at the end of each list
 - signup_burst: many sign-ups from a few addresses in two networks, each bot with its own card
 - spam_campaign: a card and an address each; near-duplicate posts with a link and a tag
 - follow_ring: a card and an address each; the bots follow one another in a ring
 - honest_operator: pays properly for every bot and posts like a person
-- first_month_only: pays the first month, then swaps in a card that fails when charged
+- first_month_only: pays the first month, then swaps in a card of its own that fails
+  when charged (Visa, Mastercard, American Express, Discover in turn)
 
 Humans sign up from their own address (a few share one, as a household does),
 some mistype their card once, each pays with a card of their own, and post now
@@ -180,8 +182,10 @@ def population(
     pool = [cards.bot() for _ in range(pool_size or max(1, counts["card_pool"] // 4))]
     for i in range(counts["card_pool"]):
         bot("card_pool", i, addresses.unique(172, 16), [pool[i % len(pool)]], post=spam_text(1))
+    prepaid_brands = ("visa", "mastercard", "amex")
     for i in range(counts["prepaid"]):
-        bot("prepaid", i, addresses.unique(172, 16), [Card("prepaid-sandbox", PREPAID)], post=spam_text(2))
+        card = Card("prepaid-stripe", PREPAID) if i == 0 else cards.prepaid(prepaid_brands[i % 3])
+        bot("prepaid", i, addresses.unique(172, 16), [card], post=spam_text(2))
     testers = [f"192.0.2.{n}" for n in range(10, 18)]  # one /24
     for i in range(counts["card_testing"]):
         guesses = []
@@ -206,6 +210,7 @@ def population(
         member.ring_next = [ring[(i + step) % len(ring)] for step in (1, 2, 3) if len(ring) > step]
     for i in range(counts["honest_operator"]):
         bot("honest_operator", i, addresses.unique(172, 16), [cards.bot()], post=human_text)
+    failing_brands = ("visa", "mastercard", "amex", "discover")
     for i in range(counts["first_month_only"]):
         bot(
             "first_month_only",
@@ -213,7 +218,11 @@ def population(
             addresses.unique(172, 16),
             [cards.bot()],
             post=spam_text(9),
-            later_card=Card("fails-when-charged", FAILS_WHEN_CHARGED),
+            later_card=(
+                Card("fails-stripe", FAILS_WHEN_CHARGED)
+                if i == 0
+                else cards.fails_when_charged(failing_brands[i % 4])
+            ),
         )
 
     household = None

@@ -17,7 +17,7 @@ from obole.economics.simulation.rules import NO_ANSWER, Stop
 
 DAYS_PER_MONTH = Decimal("30")
 # Ways to lose write access that are the farm's own doing, not a rule catching it.
-NOT_DETECTION = {"membership_lapsed", "not_paid", NO_ANSWER}
+NOT_DETECTION = {"membership_lapsed", "grace_period_over", "membership_ended", "not_paid", NO_ANSWER}
 
 
 @dataclass
@@ -151,6 +151,29 @@ def summarize(
     for item in by_strategy.values():
         item["stopped_by"] = dict(item["stopped_by"])
 
+    # Which rule stopped how many bots, at which step and on which simulated day.
+    stopped: dict[str, dict] = {}
+    for record in bots:
+        if record.stopped_by is None:
+            continue
+        found = record.stopped_by
+        item = stopped.setdefault(
+            found.rule,
+            {
+                "bots": 0,
+                "after_write_access": 0,
+                "phases": Counter(),
+                "days": Counter(),
+                "source": found.source,
+            },
+        )
+        item["bots"] += 1
+        item["after_write_access"] += record.got_write_access
+        item["phases"][found.phase] += 1
+        item["days"][f"{found.day:g}"] += 1
+    for item in stopped.values():
+        item["phases"], item["days"] = dict(item["phases"]), dict(item["days"])
+
     # A human the server did not answer in time was not refused by a rule: counted apart.
     unanswered = [r for r in humans if r.stopped_by is not None and r.stopped_by.rule == NO_ANSWER]
     refused = [r for r in humans if r.stopped_by is not None and r.stopped_by.rule != NO_ANSWER]
@@ -177,6 +200,7 @@ def summarize(
             else str(per_month.quantize(Decimal("0.0001"))),
             "cost_per_surviving_bot_month_display": money(per_month),
             "stopped_by": dict(Counter(r.stopped_by.rule for r in bots if r.stopped_by)),
+            "stopped_by_rule": dict(sorted(stopped.items(), key=lambda item: -item[1]["bots"])),
         },
         "humans": {
             "total": len(humans),
@@ -206,6 +230,7 @@ def summarize(
             "multiple": None if multiple is None else str(multiple.quantize(Decimal("0.1"))),
             "multiple_display": times(multiple),
             "model_multiple_at_measured_detection": times(outputs.multiple),
+            "model_cost_per_bot_month_at_measured_detection": money(outputs.cost_per_bot_month),
             "card_cost_assumed": str(model_inputs.card_cost),
             "account_cost_assumed": str(outputs.account_cost),
         },

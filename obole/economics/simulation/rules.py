@@ -1,8 +1,12 @@
 """Which of the server's rules stopped an actor, read from the answer it got.
 
-The server names the rule itself when its answer has a `rule` field (the trust
-rules can add one); until then the rule is recognised from the status code and
-the error message, which are part of the public API. `source` says which.
+Obole names the rule in a `rule` field of every refusal one of its checks
+makes (the names it counts bot pressure under: `signups_per_ip`,
+`failures_per_network`, `card_in_use`, `prepaid_card`, `membership_lapsed`…);
+that name is kept as it is. For a server that does not, the rule is recognised
+from the status code and the error message, which are part of the public API,
+with the same names where the message tells which check it was. `source` says
+which.
 """
 
 from __future__ import annotations
@@ -17,13 +21,14 @@ _BY_MESSAGE = [
     ("", 429, "failed payment attempts", "payment_failures_limit"),
     ("", 429, "", "rate_limit"),
     ("sign_up", 422, "", "sign_up_invalid"),
-    ("payment", 422, "already pays for another", "one_card_per_account"),
-    ("payment", 422, "cannot be used on obole", "card_blocklist"),
-    ("payment", 422, "prepaid", "prepaid_cards"),
+    ("payment", 422, "already pays for another", "card_in_use"),
+    ("payment", 422, "cannot be used on obole", "blocklisted"),
+    ("payment", 422, "prepaid", "prepaid_card"),
     ("payment", 422, "", "invalid_card"),
     ("payment", 402, "", "card_declined"),
     ("", 402, "lapsed", "membership_lapsed"),
-    ("", 402, "grace period", "membership_lapsed"),
+    ("", 402, "grace period", "grace_period_over"),
+    ("", 402, "has ended", "membership_ended"),
     ("", 402, "read-only until", "not_paid"),
     ("", 403, "banned", "banned"),
     ("", 403, "closed", "registration_closed"),
@@ -38,7 +43,7 @@ NO_ANSWER = "no_answer"
 @dataclass(frozen=True)
 class Stop:
     rule: str
-    phase: str  # sign_up, payment or write
+    phase: str  # app_registration, sign_up, payment or write
     day: float
     status: int
     message: str
@@ -50,10 +55,17 @@ class Stop:
         return asdict(self)
 
 
+def named_rule(answer: Answer) -> str:
+    """The rule a refusal's answer names itself; "" when it names none."""
+    if not answer.ok and isinstance(answer.body, dict) and isinstance(answer.body.get("rule"), str):
+        return answer.body["rule"]
+    return ""
+
+
 def rule_of(answer: Answer, phase: str = "") -> tuple[str, str]:
-    """(rule, source) for a refusal met in `phase` (sign_up, payment or write)."""
-    if isinstance(answer.body, dict) and isinstance(answer.body.get("rule"), str):
-        return answer.body["rule"], "server"
+    """(rule, source) for a refusal met in `phase` (app_registration, sign_up, payment or write)."""
+    if named_rule(answer):
+        return named_rule(answer), "server"
     if answer.status == 0:
         return NO_ANSWER, "client"
     message = answer.message.lower()

@@ -11,7 +11,10 @@
 4. Each actor's ledger is read back to learn what it paid.
 
 Everything goes through the server's public HTTP API; threads only overlap
-requests. Outcomes are read from status codes and error messages (rules.py).
+requests. Outcomes are read from the `rule` field the server puts in a
+refusal, or else from status codes and error messages (rules.py). Every
+refusal naming a rule is also tallied per stage and rule (`refused`): the same
+counts the server keeps as bot pressure, so the two can be compared.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 
 from obole.economics.simulation.client import Answer, Server
 from obole.economics.simulation.farm import Actor
-from obole.economics.simulation.rules import stop
+from obole.economics.simulation.rules import named_rule, stop
 
 DEFAULT_DAYS = [0, 10, 20, 29, 31, 33, 35, 38]
 SCOPES = "read write follow"
@@ -70,6 +74,15 @@ class Run:
         self.join_seconds = join_seconds
         self.join_deadline: float | None = None
         self.skipped: set[int] = set()  # ids of actors that never started (out of time)
+        self.refused: Counter[tuple[str, str]] = Counter()  # (stage, rule) → refusals the server named
+
+    def saw(self, answer: Answer, stage: str) -> Answer:
+        """Tally a refusal the server named (its `rule` field) at `stage`; return the answer."""
+        rule = named_rule(answer)
+        if rule:
+            with self.lock:
+                self.refused[(stage, rule)] += 1
+        return answer
 
     # --- the steps ------------------------------------------------------------
 
@@ -124,7 +137,7 @@ class Run:
                 "scopes": SCOPES,
             },
         )
-        if not app.ok:
+        if not self.saw(app, "app_registration").ok:
             return app
         token = self.server.post(
             "/oauth/token",
@@ -147,7 +160,7 @@ class Run:
         app_token = self.app_token(actor)
         record.sign_up_attempts += 1
         if isinstance(app_token, Answer):
-            record.stopped_by = stop(app_token, "sign_up", 0)
+            record.stopped_by = stop(app_token, "app_registration", 0)
             return
         answer = self.server.post(
             "/api/v1/accounts",
@@ -161,7 +174,7 @@ class Run:
                 "locale": "en",
             },
         )
-        if not answer.ok:
+        if not self.saw(answer, "sign_up").ok:
             record.stopped_by = stop(answer, "sign_up", 0)
             return
         record.signed_up = True
@@ -175,7 +188,7 @@ class Run:
                 token=actor.token,
                 data=card.form(),
             )
-            if answer.ok:
+            if self.saw(answer, "payment").ok:
                 record.paid, record.card, refusal = True, card.label, None
                 if self.plan is None:
                     self.plan = answer.body.get("plan")
@@ -193,12 +206,13 @@ class Run:
     def swap(self, actor: Actor) -> None:
         """Attach the card the actor will let fail at renewal (an active membership is not charged now)."""
         actor.record.card_attempts += 1
-        self.server.post(
+        answer = self.server.post(
             "/api/obole/v1/membership/payment_method",
             address=actor.record.address,
             token=actor.token,
             data=actor.later_card.form(),
         )
+        self.saw(answer, "payment")
 
     def act(self, actor: Actor, day: float) -> None:
         record = actor.record
@@ -219,14 +233,16 @@ class Run:
         )
         self._write(record, day, answer)
         if record.kind == "human" and rng.random() < 0.3 and answer.ok:  # some people post more
-            self.server.post(
+            more = self.server.post(
                 "/api/v1/statuses",
                 address=record.address,
                 token=actor.token,
                 data={"status": actor.post(rng)},
             )
+            self.saw(more, "write")
 
     def _write(self, record, day: float, answer) -> None:
+        self.saw(answer, "write")
         if answer.status == 429:  # throttled, not stopped: the account may still write later
             record.throttled.append(stop(answer, "write", day))
             record.saw_write(day, True)

@@ -1,15 +1,18 @@
-"""The sandbox provider: no network, Stripe's public test cards.
+"""The sandbox provider: no network, Stripe's public test cards, and a few ranges of its own.
 
-The same numbers behave as they do in Stripe's test mode:
+The test cards are listed in one table, the README's "Test cards" section,
+kept as data in sandbox_cards.py (which the simulated farm reads too). The
+numbers Stripe's test mode knows behave as they do there: 4242 4242 4242 4242
+succeeds, 4000 0000 0000 0002 and its kin are declined when attached,
+4000 0000 0000 0341 attaches but every charge fails, 5105 1051 0510 5100 is a
+prepaid Mastercard.
 
-    4242 4242 4242 4242   visa, succeeds            4000 0000 0000 0002  declined (generic)
-    4000 0566 5566 5556   visa debit                4000 0000 0000 9995  declined: insufficient funds
-    5555 5555 5555 4444   mastercard                4000 0000 0000 9987  declined: lost card
-    5105 1051 0510 5100   mastercard, prepaid       4000 0000 0000 9979  declined: stolen card
-    3782 822463 10005     amex                      4000 0000 0000 0069  declined: expired card
-    6011 1111 1111 1117   discover                  4000 0000 0000 0127  declined: incorrect CVC
-                                                    4000 0000 0000 0119  declined: processing error
-    4000 0000 0000 0341   attaches, but every charge fails (card_declined)
+Stripe has one prepaid test card and one that fails when charged; a simulated
+farm needs many of each, of several brands, so the sandbox adds ranges: any
+number a network could issue that starts with one of these six digits is a
+prepaid card (Visa 400099, Mastercard 510510 — the prefix of Stripe's prepaid
+card —, American Express 378299) or a card that attaches and then fails every
+charge (Visa 400034, Mastercard 555534, American Express 378234, Discover 601134).
 
 Any other number that passes the Luhn check and that a network could issue
 (membership.cards: a known prefix, a length its brand uses) behaves like
@@ -49,38 +52,35 @@ from obole.membership.providers.base import (
     WebhookError,
     decline_message,
 )
+from obole.membership.providers.sandbox_cards import (
+    COUNTRIES,
+    DECLINED_ON_ATTACH,
+    FAILS_ON_CHARGE,
+    FAILS_ON_CHARGE_RANGES,
+    FUNDING,
+    PREPAID_RANGES,
+)
 
 SIGNATURE_HEADER = "Obole-Sandbox-Signature"
 WEBHOOK_TOLERANCE_SECONDS = 300
 
-# Declined when attached, as Stripe declines them when saved to a customer.
-_DECLINED_ON_ATTACH = {
-    "4000000000000002": "generic_decline",
-    "4000000000009995": "insufficient_funds",
-    "4000000000009987": "lost_card",
-    "4000000000009979": "stolen_card",
-    "4000000000000069": "expired_card",
-    "4000000000000127": "incorrect_cvc",
-    "4000000000000119": "processing_error",
-}
-_FAILS_ON_CHARGE = {"4000000000000341": "card_declined"}
-_FUNDING = {
-    "5105105105105100": "prepaid",
-    "4000056655665556": "debit",
-    "5200828282828210": "debit",
-}
-# Stripe's international test cards carry the issuing country's ISO 3166 numeric
-# code after "400000" (4000000760000002 is Brazilian); other test cards are American.
-_COUNTRIES = {
-    "036": "AU", "076": "BR", "124": "CA", "156": "CN", "250": "FR", "276": "DE", "356": "IN",
-    "392": "JP", "484": "MX", "566": "NG", "643": "RU", "826": "GB", "840": "US",
-}  # fmt: skip
-
 
 def _country_of(digits: str) -> str:
-    if digits.startswith("400000") and digits[6:9] in _COUNTRIES:
-        return _COUNTRIES[digits[6:9]]
+    if digits.startswith("400000") and digits[6:9] in COUNTRIES:
+        return COUNTRIES[digits[6:9]]
     return "US"
+
+
+def _funding_of(digits: str) -> str:
+    if digits in FUNDING:
+        return FUNDING[digits]
+    return "prepaid" if digits[:6] in PREPAID_RANGES.values() else "credit"
+
+
+def _charge_outcome(digits: str) -> str:
+    if digits in FAILS_ON_CHARGE:
+        return FAILS_ON_CHARGE[digits]
+    return "card_declined" if digits[:6] in FAILS_ON_CHARGE_RANGES.values() else "succeeded"
 
 
 class SandboxCard(pydantic.BaseModel):
@@ -102,11 +102,11 @@ class SandboxProvider:
     @sensitive_variables("source", "digits")
     def attach(self, source: SandboxCard, *, now: datetime, account=None) -> AttachedMethod:
         digits = check_card(source.card_number, source.exp_month, source.exp_year, source.cvc, now)
-        if digits in _DECLINED_ON_ATTACH:
-            code = _DECLINED_ON_ATTACH[digits]
+        if digits in DECLINED_ON_ATTACH:
+            code = DECLINED_ON_ATTACH[digits]
             raise AttachDeclined(decline_message(code), code)
         ref = f"pm_sandbox_{secrets.token_hex(12)}"
-        SandboxPaymentMethod.objects.create(ref=ref, charge_outcome=_FAILS_ON_CHARGE.get(digits, "succeeded"))
+        SandboxPaymentMethod.objects.create(ref=ref, charge_outcome=_charge_outcome(digits))
         exp_year = source.exp_year + 2000 if source.exp_year < 100 else source.exp_year
         summary = CardSummary(
             fingerprint=fingerprint(digits),
@@ -114,7 +114,7 @@ class SandboxProvider:
             last4=digits[-4:],
             exp_month=source.exp_month,
             exp_year=exp_year,
-            funding=_FUNDING.get(digits, "credit"),
+            funding=_funding_of(digits),
             country=_country_of(digits),
         )
         return AttachedMethod(provider_ref=ref, card=summary)

@@ -2,7 +2,9 @@
 
 `Counter` holds per-window counts for limits (sign-ups per network per hour…);
 `RuleHit` holds how often each rule fired per day, for `obole trust stats` and
-the staff dashboard. Both are written only through obole.trust.counters.
+the staff dashboard; `Refusal` how many requests were refused per day, stage
+and rule (the bot pressure of /staff/economics). All are written only through
+obole.trust.counters.
 """
 
 from __future__ import annotations
@@ -26,3 +28,21 @@ class RuleHit(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["rule", "day"], name="trust_rulehit_rule_day")]
+
+
+class Refusal(models.Model):
+    """Requests refused on one day at one stage by one rule: a count, nothing about who asked.
+
+    stage is sign_up, app_registration, payment or write (STAGES); rule is the
+    name the refusal's answer carries in its `rule` field.
+    """
+
+    day = models.DateField()
+    stage = models.CharField(max_length=32)
+    rule = models.CharField(max_length=200)
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["day", "stage", "rule"], name="trust_refusal_day_stage_rule")
+        ]

@@ -210,6 +210,11 @@ class Command(BaseCommand):
                 "params": params,
                 "started_at": started.isoformat(),
                 "duration_seconds": round(time.monotonic() - clock, 1),
+                # Every refusal the server named, by stage and rule: what its bot-pressure counts should say.
+                "refused": [
+                    {"stage": stage, "rule": rule, "count": count}
+                    for (stage, rule), count in sorted(run.refused.items())
+                ],
             },
         )
         body = {"summary": summary, "actors": [record.to_dict() for record in records]}
@@ -257,12 +262,21 @@ class Command(BaseCommand):
             ("bot-months of write access", bots["write_months"]),
             ("paid by the farm in fees", bots["paid_display"]),
             ("cost of each surviving bot-month", bots["cost_per_surviving_bot_month_display"]),
-            ("measured detection per month", measured["detection_per_month"]),
-            ("cost multiple against CAPTCHA only", measured["multiple_display"]),
-            ("humans", f"{humans['total']:,}"),
-            ("humans the server did not answer in time", f"{humans.get('no_answer', 0):,}"),
             (
-                "humans wrongly refused or flagged",
+                "measured detection per month",
+                f"{measured['detection_per_month']} ({measured['caught_after_access']} caught after access)",
+            ),
+            ("cost multiple against CAPTCHA only", measured["multiple_display"]),
+            (
+                "the model at the measured detection",
+                f"{measured.get('model_cost_per_bot_month_at_measured_detection', '—')} a live bot-month, "
+                f"{measured['model_multiple_at_measured_detection']}",
+            ),
+            ("humans", f"{humans['total']:,}"),
+            ("humans refused by a rule", f"{humans['refused']:,}"),
+            ("humans the server did not answer in time (not counted)", f"{humans.get('no_answer', 0):,}"),
+            (
+                "humans wrongly refused or flagged (false positives)",
                 f"{humans['false_positives']:,} ({humans['false_positive_rate']})",
             ),
         ]
@@ -283,3 +297,16 @@ class Command(BaseCommand):
                 stopped,
             )
         Console(file=self.stdout, width=120).print(strategies)
+        rules = Table(title="Bots stopped, by rule")
+        for column in ("rule", "bots", "of them after write access", "step", "simulated day", "named by"):
+            rules.add_column(column)
+        for rule, item in bots.get("stopped_by_rule", {}).items():
+            rules.add_row(
+                rule,
+                str(item["bots"]),
+                str(item["after_write_access"]),
+                ", ".join(f"{phase} {n}" for phase, n in sorted(item["phases"].items())),
+                ", ".join(f"{day} ({n})" for day, n in item["days"].items()),
+                item["source"],
+            )
+        Console(file=self.stdout, width=120).print(rules)

@@ -1,4 +1,4 @@
-"""`obole trust stats [--since 2026-11-01 | --since 7d] [--json]`: hits per rule, flags, actions."""
+"""`obole trust stats [--since 2026-11-01 | --since 7d] [--json]`: hits per rule, refusals, flags, actions."""
 
 from __future__ import annotations
 
@@ -41,9 +41,21 @@ class Command(BaseCommand):
         self.stdout.write("\nRule hits (what was stopped, reviewed or counted):")
         if not report["rules"]:
             self.stdout.write("  none")
-        width = max([len(rule) for rule in report["rules"]] + [10])
+        width = max(
+            [len(rule) for rule in report["rules"]]
+            + [len(f"{row['stage']}: {row['rule']}") for row in report["refused"]]
+            + [10]
+        )
         for rule, row in report["rules"].items():
             self.stdout.write(f"  {rule:<{width}}  {row['total']:>7}")
+        self.stdout.write("\nBot pressure (requests refused, by stage and rule):")
+        if not report["refused"]:
+            self.stdout.write("  none")
+        for row in report["refused"]:
+            name = f"{row['stage']}: {row['rule']}"
+            self.stdout.write(f"  {name:<{width}}  {row['total']:>7}")
+            for day, count in row["by_day"].items():
+                self.stdout.write(f"    {day}  {count:>7}")
         self.stdout.write(f"\nReports from members: {report['reports']}")
         self.stdout.write(f"Automatic flags:      {report['flags']}")
         self.stdout.write(f"Open in the queue:    {report['open_queue']}")
