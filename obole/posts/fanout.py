@@ -46,6 +46,7 @@ from django.utils import timezone
 
 from obole.posts.models import PendingFanOut, Status, Visibility
 from obole.posts.timelines import reaches_all_followers, store
+from obole.streaming import publish as streaming
 
 # A pending fan-out this old is run by the sweep, whatever happened to its message.
 SWEEP_AFTER = timedelta(seconds=30)
@@ -72,6 +73,7 @@ def schedule(status: Status, now: datetime) -> None:
 
     store().push(status.account_id, status.pk)
     PendingFanOut.objects.create(status=status, created_at=now)
+    streaming.status_created(status.pk)  # live streams, once this commits
     if _inline.get() or HUEY.immediate:
         # Huey's immediate mode (the tests) runs the task here, in this transaction.
         run(status.pk)
@@ -113,5 +115,7 @@ def sweep(now: datetime | None = None, older_than: timedelta = SWEEP_AFTER) -> i
 
 
 def forget(status_ids: list[int]) -> None:
-    """Drop the pending fan-out of statuses about to be deleted (waits for one in progress)."""
+    """Drop the pending fan-out of statuses about to be deleted (waits for one in progress), and
+    tell the live streams they are gone."""
+    streaming.statuses_removed(status_ids)
     PendingFanOut.objects.filter(status_id__in=status_ids).delete()
