@@ -12,6 +12,8 @@
    timeline of everyone in its audience (obole.posts.timelines.audience) and
    deletes the row, in one transaction. Run twice, the second run finds no row
    and does nothing; the store's writes are idempotent besides.
+   It then tells the streaming servers (obole.streaming.publish): the
+   `update` event comes when the status is in the home timelines, as Mastodon's.
 4. `sweep()`, every minute and when a worker starts, runs every pending row
    older than SWEEP_AFTER: a lost or failed message loses nothing.
 
@@ -73,7 +75,6 @@ def schedule(status: Status, now: datetime) -> None:
 
     store().push(status.account_id, status.pk)
     PendingFanOut.objects.create(status=status, created_at=now)
-    streaming.status_created(status.pk)  # live streams, once this commits
     if _inline.get() or HUEY.immediate:
         # Huey's immediate mode (the tests) runs the task here, in this transaction.
         run(status.pk)
@@ -95,6 +96,8 @@ def run(status_id: int) -> bool:
         else:
             store().push(status.account_id, status.pk)
         pending.delete()
+        # Live streams, once this commits: a client that reads its home timeline then finds it there.
+        streaming.status_created(status_id)
     return True
 
 

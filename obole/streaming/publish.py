@@ -4,7 +4,8 @@ Events are small JSON objects naming what changed, never rendered statuses:
 the streaming process decides who may see them and renders them for each
 viewer (obole.streaming.audience). The services call these at one place each:
 
-- `status_created` (obole.posts.fanout.schedule: posts, replies, reposts) → `update`;
+- `status_created` (obole.posts.fanout.run, once a post, reply or repost is in the home
+  timelines: in the task worker) → `update`;
 - `status_edited` (obole.posts.edits) → `status.update`;
 - `statuses_removed` (obole.posts.fanout.forget, account deletion, moderation) → `delete`;
 - `notified` (obole.posts.notify.notify) → `notification`;
