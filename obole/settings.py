@@ -89,6 +89,7 @@ OBOLE_BASE_URL = env_str(
 if not OBOLE_BASE_URL.startswith(("http://", "https://")):
     raise ConfigError("OBOLE_BASE_URL must look like https://obole.example")
 
+
 # Where apps and pages reach the streaming server (obole.streaming, `obole streaming`): ws:// or
 # wss://, no path. By default the base URL's host on the next port (what `obole serve` starts:
 # http://127.0.0.1:8000 gives ws://127.0.0.1:8001); with no port in the base URL, the same

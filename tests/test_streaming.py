@@ -11,7 +11,6 @@ import asyncio
 import json
 import os
 import queue
-import time
 import urllib.error
 import urllib.request
 
@@ -127,7 +126,12 @@ def test_health_tokens_scopes_and_the_web_port_redirect(server, app, streaming):
     # A token without read or read:statuses may not open the user stream, nor the notifications
     # without read:notifications; public streams need a token but no scope.
     writer = Mastodon(client_id=app[0], client_secret=app[1], api_base_url=server, version_check_mode="none")
-    writer.log_in(reader.account_verify_credentials().username, "a long pass phrase for tests", scopes=["write"], allow_http=True)
+    writer.log_in(
+        reader.account_verify_credentials().username,
+        "a long pass phrase for tests",
+        scopes=["write"],
+        allow_http=True,
+    )
     status, body = fetch(streaming + "/api/v1/streaming/user", writer.access_token)
     assert (status, json.loads(body)) == (401, {"error": "Access token does not have the required scopes"})
 
@@ -181,7 +185,9 @@ def test_the_user_stream_carries_followed_posts_notifications_edits_and_deletion
 
 
 def test_blocked_and_muted_authors_are_never_streamed(server, app):
-    viewer, blocked, muted, control = (member(server, app, n) for n in ("viewer", "blocked", "muted", "control"))
+    viewer, blocked, muted, control = (
+        member(server, app, n) for n in ("viewer", "blocked", "muted", "control")
+    )
     viewer.account_follow(muted.me().id)
     viewer.account_follow(control.me().id)
     viewer.account_mute(muted.me().id)
@@ -244,7 +250,9 @@ def test_websocket_subscribe_and_unsubscribe(server, app, streaming):
             await asyncio.sleep(0.3)
             second = await asyncio.to_thread(writer.status_post, "More about #cats")
             message = json.loads(await asyncio.wait_for(socket.recv(), 5))
-            assert message["stream"] == ["hashtag", "Cats"] and json.loads(message["payload"])["id"] == second.id
+            assert (
+                message["stream"] == ["hashtag", "Cats"] and json.loads(message["payload"])["id"] == second.id
+            )
             await asyncio.to_thread(writer.status_delete, second.id)
             message = json.loads(await asyncio.wait_for(socket.recv(), 5))
             assert message == {"stream": ["hashtag", "Cats"], "event": "delete", "payload": second.id}

@@ -37,8 +37,8 @@ from obole.accounts.models import Account, Block, Follow, Mute
 from obole.media import services as media_services
 from obole.membership import services as membership_services
 from obole.membership.models import Membership
-from obole.posts.models import Bookmark, Favourite, Notification, Status
 from obole.posts import fanout
+from obole.posts.models import Bookmark, Favourite, Notification, Status
 from obole.posts.timelines import store
 
 

@@ -59,7 +59,9 @@ def mentions(status: Status, viewer_id: int) -> bool:
     return any(item.get("id") == str(viewer_id) for item in status.mentions or ())
 
 
-def gets_status(stream: str, tag: str | None, viewer: Account, status: Status, follows: frozenset[int]) -> bool:
+def gets_status(
+    stream: str, tag: str | None, viewer: Account, status: Status, follows: frozenset[int]
+) -> bool:
     """Whether `viewer`'s `stream` (with its `tag`) shows `status`."""
     if stream == USER:
         if status.account_id == viewer.pk:
@@ -79,7 +81,9 @@ def gets_status(stream: str, tag: str | None, viewer: Account, status: Status, f
     return False
 
 
-def gets_deletion(stream: str, viewer_id: int, author_id: int, visibility: str, follows: frozenset[int]) -> bool:
+def gets_deletion(
+    stream: str, viewer_id: int, author_id: int, visibility: str, follows: frozenset[int]
+) -> bool:
     """Whether a deleted status may have been on this stream (the status itself is gone)."""
     if stream == USER:
         return author_id == viewer_id or author_id in follows

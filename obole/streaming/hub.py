@@ -88,6 +88,10 @@ class Hub:
     def leave(self, connection: Connection) -> None:
         self.connections.discard(connection)
 
+    def close_all(self) -> None:
+        for connection in list(self.connections):
+            connection.close()
+
     # --- Sources ------------------------------------------------------------------
 
     async def _redis(self) -> None:
@@ -160,7 +164,11 @@ class Hub:
                 await self._deletion(connection, event["statuses"])
         elif kind == "notification":
             await asyncio.gather(
-                *(self._notification(c, event["notification"]) for c in targets if c.viewer.pk == event["recipient"])
+                *(
+                    self._notification(c, event["notification"])
+                    for c in targets
+                    if c.viewer.pk == event["recipient"]
+                )
             )
 
     async def _follows(self, connection: Connection) -> frozenset[int]:
@@ -170,7 +178,9 @@ class Hub:
 
     async def _status(self, connection: Connection, kind: str, status) -> None:  # noqa: ANN001
         viewer = connection.viewer
-        follows = await self._follows(connection) if (audience.USER, None) in connection.subscriptions else None
+        follows = (
+            await self._follows(connection) if (audience.USER, None) in connection.subscriptions else None
+        )
 
         def might(stream: str) -> bool:  # the cheap tests, before any query
             if stream == audience.USER:
@@ -200,10 +210,14 @@ class Hub:
             connection.put(names, kind, payload)
 
     async def _deletion(self, connection: Connection, rows: list[list]) -> None:
-        follows = await self._follows(connection) if (audience.USER, None) in connection.subscriptions else None
+        follows = (
+            await self._follows(connection) if (audience.USER, None) in connection.subscriptions else None
+        )
         for status_id, author_id, visibility in rows:
             for (stream, _tag), names in connection.subscriptions.items():
-                if audience.gets_deletion(stream, connection.viewer.pk, author_id, visibility, follows or frozenset()):
+                if audience.gets_deletion(
+                    stream, connection.viewer.pk, author_id, visibility, follows or frozenset()
+                ):
                     connection.put(names, "delete", str(status_id))
 
     async def _notification(self, connection: Connection, notification_id: int) -> None:

@@ -63,7 +63,9 @@ def _normal_tag(tag: str | None) -> str:
     return (tag or "").strip().removeprefix("#").lower()
 
 
-def _subscription(viewer: Viewer, stream: str | None, tag: str | None) -> tuple[tuple[str, str | None], list[str]]:
+def _subscription(
+    viewer: Viewer, stream: str | None, tag: str | None
+) -> tuple[tuple[str, str | None], list[str]]:
     """The subscription key and its WebSocket `stream` list; StreamError when refused."""
     if stream not in audience.STREAMS:
         raise StreamError("Unknown stream type", 400)
@@ -86,6 +88,7 @@ async def application(scope: dict, receive, send) -> None:  # noqa: ANN001
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                hub.close_all()  # streams never end by themselves: end them, so the server can stop
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
@@ -196,7 +199,9 @@ async def _refuse(scope: dict, send, refused: StreamError) -> None:  # noqa: ANN
     if "websocket.http.response" in scope.get("extensions", {}):
         headers = [(b"content-type", b"application/json")]
         await send({"type": "websocket.http.response.start", "status": refused.status, "headers": headers})
-        await send({"type": "websocket.http.response.body", "body": json.dumps({"error": refused.message}).encode()})
+        await send(
+            {"type": "websocket.http.response.body", "body": json.dumps({"error": refused.message}).encode()}
+        )
     else:
         await send({"type": "websocket.close", "code": 1008, "reason": refused.message})
 
@@ -205,7 +210,12 @@ async def _subscribe(connection: Connection, send, stream: object, tag: object) 
     try:
         key, names = _subscription(connection.viewer, _text(stream), _text(tag))
     except StreamError as refused:
-        await send({"type": "websocket.send", "text": json.dumps({"error": refused.message, "status": refused.status})})
+        await send(
+            {
+                "type": "websocket.send",
+                "text": json.dumps({"error": refused.message, "status": refused.status}),
+            }
+        )
         return
     connection.subscriptions.setdefault(key, names)
 
@@ -224,7 +234,9 @@ async def _read(connection: Connection, receive, send) -> None:  # noqa: ANN001
             if message["type"] == "websocket.disconnect":
                 break
             if message.get("bytes") is not None:
-                await send({"type": "websocket.close", "code": 1003, "reason": "binary messages are not supported"})
+                await send(
+                    {"type": "websocket.close", "code": 1003, "reason": "binary messages are not supported"}
+                )
                 break
             try:
                 request = json.loads(message.get("text") or "")
