@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import close_old_connections
 from django.utils import timezone
 
 from obole.posts.models import Visibility
@@ -39,7 +40,14 @@ QUEUE_LIMIT = 1000
 
 
 def db(function: Callable) -> Callable:
-    return sync_to_async(function, thread_sensitive=False)
+    """`function` run in a thread of its own; its connection is dropped first if broken or too old
+    (this long-lived process has no requests, whose start would do that)."""
+
+    def fresh(*args, **kwargs):  # noqa: ANN202
+        close_old_connections()
+        return function(*args, **kwargs)
+
+    return sync_to_async(fresh, thread_sensitive=False)
 
 
 class Connection:
