@@ -88,7 +88,7 @@ async def application(scope: dict, receive, send) -> None:  # noqa: ANN001
             if message["type"] == "lifespan.startup":
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
-                hub.close_all()  # streams never end by themselves: end them, so the server can stop
+                hub.close_all()  # end the streams (`obole streaming` also kills a worker that lingers)
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 

@@ -11,6 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from obole.lib.env import env_bool
 
+STOP_SECONDS = 3
+
 
 class Command(BaseCommand):
     help = "Run the streaming server (Mastodon's streaming API: live timelines and notifications)."
@@ -35,4 +37,6 @@ class Command(BaseCommand):
             interface=Interfaces.ASGI,
             workers=workers,
             log_access=env_bool("OBOLE_ACCESS_LOG", False),
+            # Streams never end by themselves: on shutdown, a worker still holding some is stopped.
+            workers_kill_timeout=STOP_SECONDS,
         ).serve()
