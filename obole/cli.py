@@ -1,6 +1,7 @@
 """The `obole` command: Django's management commands with Obole's settings.
 
-obole serve [--host H] [--port P] [--workers N]
+obole serve [--host H] [--port P] [--workers N] [--streaming-port S]
+obole streaming [--host H] [--port P]   (the streaming server alone, for production)
 obole billing run [--as-of 2026-12-01T00:00Z]
 obole billing refund <ledger id> [--amount MINOR_UNITS]
 obole migrate, obole createsuperuser, … (every Django command)

@@ -89,6 +89,25 @@ OBOLE_BASE_URL = env_str(
 if not OBOLE_BASE_URL.startswith(("http://", "https://")):
     raise ConfigError("OBOLE_BASE_URL must look like https://obole.example")
 
+
+# Where apps and pages reach the streaming server (obole.streaming, `obole streaming`): ws:// or
+# wss://, no path. By default the base URL's host on the next port (what `obole serve` starts:
+# http://127.0.0.1:8000 gives ws://127.0.0.1:8001); with no port in the base URL, the same
+# origin, for a proxy that routes /api/v1/streaming to the streaming server.
+def _streaming_url(base: str) -> str:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(base)
+    scheme = "wss" if parts.scheme == "https" else "ws"
+    if parts.port is None:
+        return f"{scheme}://{parts.netloc}"
+    return f"{scheme}://{parts.netloc.rsplit(':', 1)[0]}:{parts.port + 1}"
+
+
+OBOLE_STREAMING_URL = env_str("OBOLE_STREAMING_URL", _streaming_url(OBOLE_BASE_URL)).rstrip("/")
+if not OBOLE_STREAMING_URL.startswith(("ws://", "wss://")) or OBOLE_STREAMING_URL.count("/") != 2:
+    raise ConfigError("OBOLE_STREAMING_URL must look like wss://obole.example (no path)")
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -108,6 +127,7 @@ INSTALLED_APPS = [
     "obole.web",
     "obole.trust",
     "obole.economics",
+    "obole.streaming",
 ]
 
 MIDDLEWARE = [
@@ -483,4 +503,6 @@ if OBOLE_PAYMENT_PROVIDER == "stripe":
     CSP_EXTRA_SOURCES["script-src"].append(_stripe_js)
     CSP_EXTRA_SOURCES["frame-src"] += [_stripe_js, "https://*.js.stripe.com", "https://hooks.stripe.com"]
     CSP_EXTRA_SOURCES["connect-src"].append(csp_source(OBOLE_STRIPE_API_BASE, "OBOLE_STRIPE_API_BASE"))
+# The home page's live updates connect to the streaming server (obole/web/static/obole/live.js).
+CSP_EXTRA_SOURCES["connect-src"].append(csp_source(OBOLE_STREAMING_URL, "OBOLE_STREAMING_URL"))
 CONTENT_SECURITY_POLICY = content_security_policy(CSP_EXTRA_SOURCES)

@@ -48,6 +48,10 @@ def serve(
     if on_postgres and "OBOLE_DATABASE_URL" not in settings:
         env["OBOLE_DATABASE_URL"] = fresh_postgres_database(label)
     port = free_port()
+    if "--no-streaming" not in args:
+        # The streaming server `obole serve` starts next to it, on a free port too.
+        streaming_port = free_port()
+        args = (*args, "--streaming-port", str(streaming_port))
     # Links in posts are made with OBOLE_BASE_URL: point them at this server, not the default port.
     env["OBOLE_BASE_URL"] = f"http://127.0.0.1:{port}"
     env.update(settings)
@@ -61,10 +65,13 @@ def serve(
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 180  # migrations and collectstatic on a loaded machine can take minutes
-    while True:
+    ready = [base + "/"]
+    if "--no-streaming" not in args:
+        ready.append(f"http://127.0.0.1:{streaming_port}/api/v1/streaming/health")
+    while ready:
         try:
-            urllib.request.urlopen(base + "/", timeout=2)
-            break
+            urllib.request.urlopen(ready[0], timeout=2)
+            ready.pop(0)
         except (urllib.error.URLError, ConnectionError):
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()

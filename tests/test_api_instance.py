@@ -28,14 +28,16 @@ def _fresh_stats(settings):
 
 
 @pytest.mark.parametrize("path", ["/api/v1/instance", "/api/v1/instance/"])
-def test_the_v1_instance_is_a_mastodon_v1_instance(member, path):
+def test_the_v1_instance_is_a_mastodon_v1_instance(member, path, settings):
     response = Client().get(path)
     assert response.status_code == 200
     body = response.json()
     assert_entity("V1Instance", body, send_nulls=True)
     assert body["uri"] == "testserver" and body["email"] == "admin@obole.example"
     assert body["version"] == "4.3.0 (compatible; Obole 0.1.0)"
-    assert body["urls"]["streaming_api"] == "ws://testserver"
+    # The streaming server (obole.streaming): by default on the port after the base URL's.
+    assert settings.OBOLE_BASE_URL == "http://127.0.0.1:8000"
+    assert body["urls"]["streaming_api"] == settings.OBOLE_STREAMING_URL == "ws://127.0.0.1:8001"
     assert body["configuration"]["statuses"] == {
         "max_characters": 500,
         "max_media_attachments": 4,
@@ -85,6 +87,7 @@ def test_the_settings_show_through(settings):
     settings.OBOLE_REGISTRATION_OPEN = False
     settings.OBOLE_ACCOUNTS_PER_CARD = 3
     settings.ALLOWED_HOSTS = ["obole.example"]
+    settings.OBOLE_STREAMING_URL = "wss://obole.example"  # behind a proxy that routes /api/v1/streaming
     v1 = Client(HTTP_HOST="obole.example").get("/api/v1/instance", secure=True).json()
     v2 = Client(HTTP_HOST="obole.example").get("/api/v2/instance", secure=True).json()
     assert v1["configuration"]["statuses"]["max_characters"] == 1000

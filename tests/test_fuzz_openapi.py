@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 from django.urls import Resolver404, resolve
 
-from obole.api import unsupported
+from obole.api import streaming, unsupported
 from tests.live import serve
 
 pytestmark = pytest.mark.slow
@@ -57,11 +57,14 @@ UNLIMITED = {
 
 
 def served(method: str, template: str) -> bool:
-    """Whether Obole answers `method template` itself (not with "... is not supported")."""
+    """Whether Obole's web server answers `method template` itself (not with "... is not supported",
+    nor with a redirect to the streaming server, whose API tests/test_streaming.py drives)."""
     path = re.sub(r"\{[^}]+\}", "1", template)
     try:
         match = resolve(path)
     except Resolver404:
+        return False
+    if match.func is streaming.redirect:
         return False
     return match.func is not unsupported.view and unsupported.feature(method.upper(), path) is None
 
@@ -87,7 +90,7 @@ def test_the_operations_fuzzed_are_every_one_obole_serves(tmp_path):
     operations = {(m, p) for p, item in document["paths"].items() for m in item if m in METHODS}
     assert ("get", "/api/v1/timelines/home") in operations and ("post", "/api/v1/statuses") in operations
     assert ("put", "/api/v1/statuses/{id}") in operations  # editing
-    assert ("get", "/api/v1/streaming/health") not in operations  # streaming: answered "not supported"
+    assert ("get", "/api/v1/streaming/health") not in operations  # streaming: the streaming server
     assert not any(p.startswith("/api/v1/streaming") for _m, p in operations)
     assert len(operations) > 70
 

@@ -66,7 +66,6 @@ def test_a_get_with_a_json_array_body_is_answered_from_the_query(member, api_as)
         ("GET", "/api/v1/scheduled_statuses", "Scheduled"),
         ("DELETE", "/api/v1/media/1", "unattached picture"),
         ("POST", "/api/v1/push/subscription", "Web Push"),
-        ("GET", "/api/v1/streaming/user", "Streaming"),
         ("GET", "/api/v2/notifications", "Grouped notifications"),
         ("POST", "/api/v1/tags/python/follow", "Following hashtags"),
     ],

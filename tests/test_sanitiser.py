@@ -129,7 +129,7 @@ def problems_in_fragment(html: str) -> tuple[list[str], set[str]]:
 
 
 def problems_in_page(html: str) -> tuple[list[str], str]:
-    parser = Markup(allowed_scripts=("/static/obole/app",), allowed_forms=True)
+    parser = Markup(allowed_scripts=("/static/obole/app", "/static/obole/live"), allowed_forms=True)
     parser.feed(html)
     parser.close()
     return parser.problems, " ".join(parser.text)

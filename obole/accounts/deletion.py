@@ -37,6 +37,7 @@ from obole.accounts.models import Account, Block, Follow, Mute
 from obole.media import services as media_services
 from obole.membership import services as membership_services
 from obole.membership.models import Membership
+from obole.posts import fanout
 from obole.posts.models import Bookmark, Favourite, Notification, Status
 from obole.posts.timelines import store
 
@@ -80,6 +81,7 @@ def _delete_statuses(account: Account) -> None:
     gone = list(
         Status.objects.filter(Q(account=account) | Q(reblog_of__account=account)).values_list("id", flat=True)
     )
+    fanout.forget(gone)
     store().remove(gone)
     # Deleting the originals deletes others' reposts of them, their likes, mentions and tags.
     mine.delete()

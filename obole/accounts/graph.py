@@ -17,6 +17,7 @@ from django.utils import timezone
 from obole.accounts.models import Account, Block, Follow, Mute
 from obole.lib.errors import Forbidden, UserError
 from obole.membership.permissions import require_write
+from obole.streaming import publish as streaming
 
 
 def follow(account: Account, target: Account, now: datetime | None = None) -> None:
@@ -39,6 +40,7 @@ def follow(account: Account, target: Account, now: datetime | None = None) -> No
             Account.objects.filter(pk=account.pk).update(following_count=F("following_count") + 1)
             Account.objects.filter(pk=target.pk).update(followers_count=F("followers_count") + 1)
             store().merge_author(account.pk, target.pk)
+            streaming.graph_changed(account.pk)
             notify(target.pk, account, Notification.Type.FOLLOW, None, now)
             touched(account.pk, now)  # follow bursts are a bot signal (obole.trust)
     except IntegrityError:
@@ -54,6 +56,7 @@ def unfollow(account: Account, target: Account) -> None:
         _end_follow(account, target)
         withdraw(target.pk, account, Notification.Type.FOLLOW, None)
         store().remove_author(account.pk, target.pk)
+        streaming.graph_changed(account.pk)
 
 
 def _end_follow(follower: Account, target: Account) -> None:
@@ -79,6 +82,8 @@ def block(account: Account, target: Account) -> None:
         _end_follow(target, account)
         store().remove_author(account.pk, target.pk)
         store().remove_author(target.pk, account.pk)
+        streaming.graph_changed(account.pk)
+        streaming.graph_changed(target.pk)
 
 
 def unblock(account: Account, target: Account) -> None:

@@ -130,8 +130,8 @@ def _limits() -> dict:
 
 
 def _streaming(request: HttpRequest) -> str:
-    # Obole has no streaming server yet; apps that cannot connect fall back to polling.
-    return f"{'wss' if request.is_secure() else 'ws'}://{request.get_host()}"
+    """The streaming server's address (OBOLE_STREAMING_URL; obole.streaming)."""
+    return settings.OBOLE_STREAMING_URL
 
 
 def _contact() -> dict:

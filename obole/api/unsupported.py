@@ -82,7 +82,6 @@ _TABLE: list[tuple[str, str, str]] = [
     ("GET", rf"api/v1/statuses/{_ID}/quotes", "Quotes are"),
     ("POST", rf"api/v1/statuses/{_ID}/quotes/{_ID}/revoke", "Quotes are"),
     ("POST", rf"api/v1/statuses/{_ID}/translate", "Translation is"),
-    ("GET", r"api/v1/streaming(?:/.*)?", "Streaming is"),
     ("GET", r"api/v[12]/suggestions", "Follow suggestions are"),
     ("DELETE", rf"api/v1/suggestions/{_ID}", "Follow suggestions are"),
     ("GET", r"api/v1/timelines/(?:direct|link)", "This timeline is"),

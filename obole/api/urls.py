@@ -13,6 +13,7 @@ from obole.api import (
     search,
     startup,
     statuses,
+    streaming,
     timelines,
     unsupported,
     webhooks,
@@ -144,6 +145,9 @@ urlpatterns += [
         trust_api.admin_account_undo,
     ),
 ]
+
+# Streaming is served by the streaming server (obole.streaming); the web port redirects there.
+urlpatterns += [re_path(r"^api/v1/streaming(?:/.*)?$", streaming.redirect)]
 
 # Last: the rest of Mastodon's API answers 422 "... is not supported" (obole/api/unsupported.py).
 urlpatterns += [re_path(r"^api/", unsupported.view)]

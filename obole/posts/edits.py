@@ -30,6 +30,7 @@ from obole.posts import services
 from obole.posts.access import get_status_for_viewer
 from obole.posts.models import Mention, Notification, Status, StatusEdit, StatusTag
 from obole.posts.notify import notify
+from obole.streaming import publish as streaming
 
 # Mastodon refuses an edit of a long history beyond this many versions.
 MAX_EDITS = 100
@@ -96,6 +97,7 @@ def edit_status(
         StatusTag.objects.filter(status=locked).delete()
         services.tag_status(locked, parsed.tags)
         _keep_version(locked, now)
+        streaming.status_edited(locked.pk)
         for target in mentioned:
             if target.pk not in before:
                 notify(target.pk, account, Notification.Type.MENTION, locked, now)

@@ -12,6 +12,8 @@
    timeline of everyone in its audience (obole.posts.timelines.audience) and
    deletes the row, in one transaction. Run twice, the second run finds no row
    and does nothing; the store's writes are idempotent besides.
+   It then tells the streaming servers (obole.streaming.publish): the
+   `update` event comes when the status is in the home timelines, as Mastodon's.
 4. `sweep()`, every minute and when a worker starts, runs every pending row
    older than SWEEP_AFTER: a lost or failed message loses nothing.
 
@@ -46,6 +48,7 @@ from django.utils import timezone
 
 from obole.posts.models import PendingFanOut, Status, Visibility
 from obole.posts.timelines import reaches_all_followers, store
+from obole.streaming import publish as streaming
 
 # A pending fan-out this old is run by the sweep, whatever happened to its message.
 SWEEP_AFTER = timedelta(seconds=30)
@@ -93,6 +96,8 @@ def run(status_id: int) -> bool:
         else:
             store().push(status.account_id, status.pk)
         pending.delete()
+        # Live streams, once this commits: a client that reads its home timeline then finds it there.
+        streaming.status_created(status_id)
     return True
 
 
@@ -113,5 +118,7 @@ def sweep(now: datetime | None = None, older_than: timedelta = SWEEP_AFTER) -> i
 
 
 def forget(status_ids: list[int]) -> None:
-    """Drop the pending fan-out of statuses about to be deleted (waits for one in progress)."""
+    """Drop the pending fan-out of statuses about to be deleted (waits for one in progress), and
+    tell the live streams they are gone."""
+    streaming.statuses_removed(status_ids)
     PendingFanOut.objects.filter(status_id__in=status_ids).delete()

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 
 from obole.accounts.models import Account, Block, Mute
 from obole.posts.models import Notification, Status
+from obole.streaming import publish as streaming
 
 
 def notify(
@@ -20,9 +21,11 @@ def notify(
         return None
     if Mute.objects.filter(account_id=recipient_id, target=from_account, notifications=True).exists():
         return None
-    return Notification.objects.create(
+    row = Notification.objects.create(
         recipient_id=recipient_id, from_account=from_account, type=type, status=status, created_at=now
     )
+    streaming.notified(row.pk, recipient_id)
+    return row
 
 
 def withdraw(recipient_id: int, from_account: Account, type: str, status: Status | None) -> None:

@@ -32,6 +32,7 @@ from obole.membership.models import Invoice, LedgerEntry, Membership, ledger
 from obole.membership.models import invoice as inv
 from obole.posts.models import Status
 from obole.posts.timelines import store
+from obole.streaming import publish as streaming
 from obole.trust import counters
 from obole.trust.counters import Exceeded
 from obole.trust.models import AuditEntry, Report, Standing
@@ -192,6 +193,7 @@ def _hide(actor: Account | None, status: Status, state: str, action: str, reason
     with transaction.atomic():
         Status.objects.filter(pk=status.pk).update(moderation=state)
         reblogs = list(status.reblogs.values_list("id", flat=True))
+        streaming.statuses_removed([status.pk, *reblogs])  # off the live streams of others
         # Out of every home timeline; mentions of it stop notifying (access rules hide the rest).
         store().remove([status.pk, *reblogs])
         _audit(actor, action, reason, now, account=status.account, status_id=status.pk, report=report_row)

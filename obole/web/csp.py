@@ -40,8 +40,14 @@ def csp_source(url: str, variable: str) -> str:
     `variable` names the setting the URL came from, for the error message.
     """
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("https", "http") or not parts.hostname or any(c in url for c in " ;,'\""):
-        raise ConfigError(f"{variable} must be an http(s) URL such as https://js.example.com/v3, not {url!r}")
+    if (
+        parts.scheme not in ("https", "http", "wss", "ws")
+        or not parts.hostname
+        or any(c in url for c in " ;,'\"")
+    ):
+        raise ConfigError(
+            f"{variable} must be an http(s) or ws(s) URL such as https://js.example.com/v3, not {url!r}"
+        )
     return f"{parts.scheme}://{parts.netloc}"
 
 

@@ -44,18 +44,23 @@ SEARCH_PEOPLE, SEARCH_TAGS = 8, 8
 @login_required
 @page
 def home(request: HttpRequest) -> HttpResponse:
-    """The home timeline, in the TimelineStore's order and paging, as the API's home."""
+    """The home timeline, in the TimelineStore's order and paging, as the API's home.
+
+    With `since_id` (and X-Obole-Fragment), the posts newer than that one: what live.js puts at the
+    top of the page when the streaming server says a post has arrived."""
     reader = request.user
-    ids = store().page(reader.pk, max_id=cursor(request), limit=PAGE_SIZE)
+    since_id = cursor(request, "since_id")
+    ids = store().page(reader.pk, max_id=cursor(request), since_id=since_id, limit=PAGE_SIZE)
     found = home_statuses(reader, ids)
     rows = [found[pk] for pk in ids if pk in found]
     # "Load more" follows the store's page, so a page of deleted statuses does not end the walk.
     more = None
-    if len(ids) == PAGE_SIZE:
+    if len(ids) == PAGE_SIZE and since_id is None:
         query = request.GET.copy()
         query["max_id"] = str(ids[-1])
         more = f"{request.path}?{query.urlencode()}"
-    return feed(request, "web/social/home.html", compose_context(reader), cards(rows, reader), more)
+    live = {"stream_url": f"{settings.OBOLE_STREAMING_URL}/api/v1/streaming?stream=user"}
+    return feed(request, "web/social/home.html", compose_context(reader, **live), cards(rows, reader), more)
 
 
 def compose_context(reader: Account, *, reply_to: Status | None = None, text: str = "", **extra) -> dict:

@@ -1,4 +1,5 @@
-"""`obole serve`: migrate, collect static files, start a task worker, and run Granian (WSGI)."""
+"""`obole serve`: migrate, collect static files, start a task worker and the streaming server
+(`obole streaming`, on --streaming-port), and run Granian (WSGI)."""
 
 from __future__ import annotations
 
@@ -64,6 +65,29 @@ def _follow_the_port(host: str, port: int) -> None:
     os.environ["OBOLE_BASE_URL"] = settings.OBOLE_BASE_URL = f"http://{shown}:{port}"
 
 
+def _follow_the_streaming_port(host: str, port: int) -> None:
+    """Without OBOLE_STREAMING_URL, the streaming address the instance endpoints advertise (and the
+    pages connect to) is the base URL's host on the port the streaming server is started on."""
+    if os.environ.get("OBOLE_STREAMING_URL"):
+        return
+    from urllib.parse import urlsplit
+
+    base = urlsplit(settings.OBOLE_BASE_URL)
+    if base.port is None:
+        return  # behind a proxy on the default port: the same origin (settings.py)
+    scheme = "wss" if base.scheme == "https" else "ws"
+    address = f"{scheme}://{base.netloc.rsplit(':', 1)[0]}:{port}"
+    # The web workers are forked from this process, whose settings were read already: the
+    # pages' Content-Security-Policy must name the same origin the pages connect to.
+    from obole.web.csp import content_security_policy, csp_source
+
+    sources = settings.CSP_EXTRA_SOURCES["connect-src"]
+    sources[:] = [s for s in sources if s != csp_source(settings.OBOLE_STREAMING_URL, "OBOLE_STREAMING_URL")]
+    sources.append(csp_source(address, "OBOLE_STREAMING_URL"))
+    settings.CONTENT_SECURITY_POLICY = content_security_policy(settings.CSP_EXTRA_SOURCES)
+    os.environ["OBOLE_STREAMING_URL"] = settings.OBOLE_STREAMING_URL = address
+
+
 class Command(BaseCommand):
     help = "Run the Obole web server (Granian) after applying migrations."
 
@@ -85,6 +109,18 @@ class Command(BaseCommand):
             default=not settings.PRODUCTION,
             help="also run `obole worker` (default: on, except with OBOLE_PRODUCTION)",
         )
+        parser.add_argument(
+            "--streaming-port",
+            type=int,
+            default=None,
+            help="port of the streaming server started next to the web server (default: --port + 1)",
+        )
+        parser.add_argument(
+            "--streaming",
+            action=BooleanOptionalAction,
+            default=True,
+            help="also run `obole streaming` (default: on)",
+        )
 
     def handle(self, *args, host: str, port: int, workers: int, threads: int, **options) -> None:
         from granian import Granian
@@ -96,6 +132,9 @@ class Command(BaseCommand):
         connections = room_for_connections(options["connections"])
 
         _follow_the_port(host, port)
+        streaming_port = options["streaming_port"] or port + 1
+        if options["streaming"]:
+            _follow_the_streaming_port(host, streaming_port)
         if not options["no_migrate"] and env_bool("OBOLE_AUTO_MIGRATE", True):
             call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -108,9 +147,16 @@ class Command(BaseCommand):
             f" data directory {settings.DATA_DIR})"
         )
         self.stdout.flush()
-        worker = None
+        children = []
         if options["task_worker"]:
-            worker = subprocess.Popen([sys.executable, "-m", "obole", "worker"], preexec_fn=_die_with_parent)  # noqa: PLW1509
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "obole", "worker"], preexec_fn=_die_with_parent)  # noqa: PLW1509
+            )
+        if options["streaming"]:
+            command = ["streaming", "--host", host, "--port", str(streaming_port)]
+            children.append(
+                subprocess.Popen([sys.executable, "-m", "obole", *command], preexec_fn=_die_with_parent)  # noqa: PLW1509
+            )
         try:
             Granian(
                 "obole.wsgi:application",
@@ -129,9 +175,10 @@ class Command(BaseCommand):
                 log_access=env_bool("OBOLE_ACCESS_LOG", False),
             ).serve()
         finally:
-            if worker is not None:
-                worker.terminate()
+            for child in children:
+                child.terminate()
+            for child in children:
                 try:
-                    worker.wait(timeout=30)
+                    child.wait(timeout=30)
                 except subprocess.TimeoutExpired:
-                    worker.kill()
+                    child.kill()

@@ -1,0 +1,1 @@
+"""Live timelines: Mastodon's streaming API, served by its own process (`obole streaming`)."""
