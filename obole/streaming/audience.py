@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from obole.accounts.models import Account, Follow
 from obole.api import entities
+from obole.posts import rendering
 from obole.posts.access import can_see
 from obole.posts.models import Notification, Status, Visibility
 from obole.posts.notify import shown_notifications
@@ -37,10 +38,11 @@ _OPEN = (Visibility.PUBLIC, Visibility.UNLISTED)
 def rendered(row: Status | Notification, viewer: Account | None) -> dict:
     """A Status or Notification exactly as the REST API renders it for `viewer`.
 
-    The one call into the renderer (obole.api.entities) from the streaming server."""
+    The one call into the renderers (obole.posts.rendering for statuses, as the API and
+    the web pages; obole.api.entities for notifications) from the streaming server."""
     if isinstance(row, Notification):
         return entities.notifications([row], viewer)[0]
-    return entities.status(row, viewer)
+    return rendering.status(row, viewer)
 
 
 def followed(viewer_id: int) -> frozenset[int]:
