@@ -49,6 +49,7 @@ from obole.lib.errors import WriteRefused
 from obole.membership.permissions import profile_text_refusal
 from obole.posts.access import get_account, statuses_of
 from obole.posts.models import StatusTag
+from obole.posts.pins import pinned_statuses
 from obole.posts.search import local_username, matching_accounts
 from obole.posts.services import LANGUAGE
 
@@ -379,10 +380,10 @@ def statuses(request: HttpRequest, account_id: str) -> JsonResponse:
     tagged = text(data, "tagged")
     exclude_replies = flag(data, "exclude_replies", False)
     exclude_reblogs = flag(data, "exclude_reblogs", False)
-    # No media and no pinned posts exist yet: those views are empty.
-    if flag(data, "only_media", False) or flag(data, "pinned", False):
+    # No media exist yet: that view is empty.
+    if flag(data, "only_media", False):
         return JsonResponse([], safe=False)
-    rows = statuses_of(viewer, target)
+    rows = pinned_statuses(viewer, target) if flag(data, "pinned", False) else statuses_of(viewer, target)
     if exclude_replies:
         # A thread the author continues is not a reply "to a different account".
         rows = rows.exclude(Q(in_reply_to_account_id__isnull=False) & ~Q(in_reply_to_account_id=target.pk))

@@ -63,7 +63,7 @@ urlpatterns += [
     path("api/v1/statuses/<str:status_id>/bookmark", statuses.bookmark),
     path("api/v1/statuses/<str:status_id>/unbookmark", statuses.unbookmark),
     path("api/v1/statuses/<str:status_id>/pin", statuses.pin),
-    path("api/v1/statuses/<str:status_id>/unpin", statuses.pin),
+    path("api/v1/statuses/<str:status_id>/unpin", statuses.unpin),
     path("api/v1/statuses/<str:status_id>/mute", statuses.mute),
     path("api/v1/statuses/<str:status_id>/unmute", statuses.mute),
     path("api/v1/statuses/<str:status_id>/favourited_by", statuses.favourited_by),

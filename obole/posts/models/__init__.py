@@ -3,6 +3,7 @@ from obole.posts.models.fanout import PendingFanOut
 from obole.posts.models.feed import HomeFeedEntry
 from obole.posts.models.interactions import Bookmark, Favourite
 from obole.posts.models.notification import Notification
+from obole.posts.models.pin import Pin
 from obole.posts.models.poll import Poll, PollVote
 from obole.posts.models.status import IdempotencyKey, Mention, Status, Visibility
 from obole.posts.models.tag import StatusTag, Tag
@@ -15,6 +16,7 @@ __all__ = [
     "Mention",
     "Notification",
     "PendingFanOut",
+    "Pin",
     "Poll",
     "PollVote",
     "Status",
