@@ -366,13 +366,7 @@ def test_a_hashtag_timeline_costs_one_query_logged_out(member, paul, api_as, dja
         assert len(ids(api.get("/api/v1/timelines/tag/obole", **{"any[]": ["x"], "none[]": ["y"]}))) == 8
 
 
-# Lists and conversations
-
-
-def test_lists_are_not_supported_and_say_so(member, api_as):
-    assert_error(api_as(member).get("/api/v1/timelines/list/1"), 422, "Lists are not supported")
-    assert_error(api_as(member).get("/api/v1/timelines/list/abc"), 422, "not supported")
-    assert_error(Api(None).get("/api/v1/timelines/list/1"), 401)
+# Conversations (list timelines: tests/test_api_lists.py)
 
 
 def test_conversations_are_empty_and_direct_posts_show_in_home(member, outsider, api_as):

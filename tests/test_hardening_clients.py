@@ -58,9 +58,6 @@ def test_a_get_with_a_json_array_body_is_answered_from_the_query(member, api_as)
 @pytest.mark.parametrize(
     ("method", "path", "words"),
     [
-        ("GET", "/api/v1/lists/1", "Lists"),
-        ("POST", "/api/v1/lists", "Lists"),
-        ("GET", "/api/v1/timelines/list/1", "Lists"),
         ("POST", "/api/v1/filters", "Filters"),
         ("GET", "/api/v2/filters/1", "Filters"),
         ("GET", "/api/v1/scheduled_statuses", "Scheduled"),

@@ -8,6 +8,7 @@ import pytest
 from mastodon import Mastodon, MastodonAPIError
 
 from tests.live import serve
+from tests.schema import assert_entity
 from tests.test_mastodon_py import SCOPES, pay, raw, sign_up
 
 pytestmark = pytest.mark.slow
@@ -65,3 +66,31 @@ def test_pins(server, people):
         bob.status_pin(first.id)
     status, body = raw(server, carol, f"/api/v1/statuses/{first.id}/pin", {})
     assert status == 402 and "membership" in body["error"]
+
+
+def test_lists(server, people):
+    alice, bob, carol = people
+    made = alice.list_create("Close friends")
+    assert made.title == "Close friends" and made.replies_policy == "list"
+    status, entity = raw(server, alice, f"/api/v1/lists/{made.id}")
+    assert_entity("List", entity)
+    bob_id = bob.me().id
+    alice.list_accounts_add(made.id, [bob_id])
+    assert [a.username for a in alice.list_accounts(made.id)] == ["bob"]
+    assert [row.id for row in alice.account_lists(bob_id)] == [made.id]
+    news = bob.status_post("News for the list")
+    assert news.id in [s.id for s in alice.timeline_list(made.id)]
+    assert alice.list_update(made.id, "Friends", replies_policy="none").title == "Friends"
+    # Only accounts one follows; others' lists are not found; an unpaid account cannot make one.
+    with pytest.raises(MastodonAPIError, match="follow"):
+        alice.list_accounts_add(made.id, [carol.me().id])
+    with pytest.raises(MastodonAPIError, match="404"):
+        bob.timeline_list(made.id)
+    status, body = raw(server, carol, "/api/v1/lists", {"title": "Mine"})
+    assert status == 402 and "membership" in body["error"]
+    status, body = raw(server, alice, "/api/v1/lists", {"replies_policy": "list"})
+    assert status == 422 and "title" in body["error"]
+    alice.list_accounts_delete(made.id, [bob_id])
+    assert alice.list_accounts(made.id) == []
+    alice.list_delete(made.id)
+    assert alice.lists() == []

@@ -1,4 +1,4 @@
-"""Timelines: home, public and hashtag; lists and conversations, which Obole does not have, answer empty.
+"""Timelines: home, public and hashtag (lists: obole/api/lists.py); conversations answer empty.
 
 Home is the hottest read of the server. Its ids come from the TimelineStore
 (filled when statuses are written, mutes and blocks already applied), then the
@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from obole.api import entities, unsupported
+from obole.api import entities
 from obole.api.endpoints import array_param, authorize_if_token, endpoint, truthy
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.posts.public import not_a_reply_to_others, public_statuses, tagged
@@ -65,11 +65,6 @@ def tag(request: HttpRequest, hashtag: str) -> JsonResponse:
         statuses = statuses.exclude(id__in=tagged(excluded))
     rows = paginate(statuses, page)
     return paged_response(request, entities.statuses(rows, request.account), [row.pk for row in rows])
-
-
-@endpoint(("GET",), scope="read:lists")
-def list_timeline(request: HttpRequest, list_id: str) -> JsonResponse:
-    return unsupported.refusal("Lists are")  # GET /api/v1/lists is empty: no list id is ever valid
 
 
 @endpoint(("GET",), scope="read:statuses")

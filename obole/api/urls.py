@@ -4,6 +4,7 @@ from obole.api import (
     accounts,
     edits,
     instance,
+    lists,
     media,
     membership,
     notifications,
@@ -44,7 +45,6 @@ urlpatterns += [
     path("api/v1/markers", startup.markers),
     re_path(r"^api/v[12]/filters$", startup.filters),
     path("api/v1/followed_tags", startup.followed_tags),
-    path("api/v1/lists", startup.lists),
     path("api/v1/announcements", startup.announcements),
     re_path(r"^api/v1/trends(?:/tags|/statuses|/links)?$", startup.trends),
 ]
@@ -89,7 +89,7 @@ urlpatterns += [
     path("api/v1/timelines/home", timelines.home),
     path("api/v1/timelines/public", timelines.public),
     path("api/v1/timelines/tag/<str:hashtag>", timelines.tag),
-    path("api/v1/timelines/list/<str:list_id>", timelines.list_timeline),
+    path("api/v1/timelines/list/<str:list_id>", lists.timeline),
     path("api/v1/conversations", timelines.conversations),
     path("api/v1/notifications", notifications.index),
     path("api/v1/notifications/clear", notifications.clear),
@@ -100,6 +100,13 @@ urlpatterns += [
     path("api/v1/tags/<str:name>", search.show_tag),
     path("api/v1/tags/<str:name>/follow", search.follow_tag),
     path("api/v1/tags/<str:name>/unfollow", search.unfollow_tag),
+]
+
+# Lists (obole/api/lists.py).
+urlpatterns += [
+    path("api/v1/lists", lists.collection),
+    path("api/v1/lists/<str:list_id>", lists.detail),
+    path("api/v1/lists/<str:list_id>/accounts", lists.accounts),
 ]
 
 # Accounts and the social graph (obole/api/accounts.py, obole/api/relationships.py).
@@ -116,6 +123,7 @@ urlpatterns += [
     path("api/v1/accounts/<str:account_id>/statuses", accounts.statuses),
     path("api/v1/accounts/<str:account_id>/followers", accounts.followers),
     path("api/v1/accounts/<str:account_id>/following", accounts.following),
+    path("api/v1/accounts/<str:account_id>/lists", lists.of_account),
     path("api/v1/accounts/<str:account_id>/follow", relationships.follow),
     path("api/v1/accounts/<str:account_id>/unfollow", relationships.unfollow),
     path("api/v1/accounts/<str:account_id>/block", relationships.block),

@@ -2,6 +2,7 @@ from obole.posts.models.edit import StatusEdit
 from obole.posts.models.fanout import PendingFanOut
 from obole.posts.models.feed import HomeFeedEntry
 from obole.posts.models.interactions import Bookmark, Favourite
+from obole.posts.models.lists import AccountList, ListMember
 from obole.posts.models.notification import Notification
 from obole.posts.models.pin import Pin
 from obole.posts.models.poll import Poll, PollVote
@@ -9,10 +10,12 @@ from obole.posts.models.status import IdempotencyKey, Mention, Status, Visibilit
 from obole.posts.models.tag import StatusTag, Tag
 
 __all__ = [
+    "AccountList",
     "Bookmark",
     "Favourite",
     "HomeFeedEntry",
     "IdempotencyKey",
+    "ListMember",
     "Mention",
     "Notification",
     "PendingFanOut",
