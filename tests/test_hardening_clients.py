@@ -65,19 +65,11 @@ def test_a_get_with_a_json_array_body_is_answered_from_the_query(member, api_as)
         ("POST", "/api/v1/push/subscription", "Web Push"),
         ("GET", "/api/v1/streaming/user", "Streaming"),
         ("GET", "/api/v2/notifications", "Grouped notifications"),
-        ("POST", "/api/v1/tags/python/follow", "Following hashtags"),
     ],
 )
 def test_a_feature_obole_lacks_says_so_with_422(member, api_as, method, path, words):
     api = api_as(member)
     response = api.client.generic(method, path, "{}", content_type="application/json", headers=api.headers)
-    if path.startswith("/api/v1/tags/"):
-        from obole.posts import services
-
-        services.post_status(member, "#python")
-        response = api.client.generic(
-            method, path, "{}", content_type="application/json", headers=api.headers
-        )
     assert response.status_code == 422, response.content
     message = response.json()["error"]
     assert words in message and "not supported" in message

@@ -94,3 +94,23 @@ def test_lists(server, people):
     assert alice.list_accounts(made.id) == []
     alice.list_delete(made.id)
     assert alice.lists() == []
+
+
+def test_followed_hashtags(server, app, people):
+    alice, bob, carol = people
+    dave = sign_up(server, app, "dave")  # follows nobody: only the hashtag brings posts in
+    pay(server, dave, "4000056655665556")
+    tag = dave.tag_follow("Gardening")
+    assert tag.name == "gardening" and tag.following is True
+    status, entity = raw(server, dave, "/api/v1/tags/gardening")
+    assert_entity("Tag", entity)
+    assert entity["following"] is True
+    assert [t.name for t in dave.followed_tags()] == ["gardening"]
+    tagged = alice.status_post("First tomatoes of the year #gardening")
+    alice.status_post("Only for my followers #gardening", visibility="private")
+    eventually(lambda: tagged.id in [s.id for s in dave.timeline_home()])
+    assert [s.id for s in dave.timeline_home()] == [tagged.id]
+    assert dave.tag_unfollow("gardening").following is False
+    assert dave.followed_tags() == []
+    status, body = raw(server, carol, "/api/v1/tags/gardening/follow", {})
+    assert status == 402 and "membership" in body["error"]

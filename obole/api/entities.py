@@ -246,14 +246,15 @@ def poll(row: Poll, viewer: Account | None, own: dict[int, list[int]], now: date
     return entity
 
 
-def tag(row: Tag) -> dict:
-    """A Tag entity. No usage history is kept yet, and hashtags cannot be followed yet."""
+def tag(row: Tag, *, following: bool = False) -> dict:
+    """A Tag entity; `following`: whether the viewer follows it (obole.posts.tag_follows). No usage
+    history is kept yet."""
     return {
         "id": str(row.pk),
         "name": row.name,
         "url": f"{settings.OBOLE_BASE_URL}/tags/{row.name}",
         "history": [],
-        "following": False,
+        "following": following,
     }
 
 

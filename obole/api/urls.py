@@ -44,7 +44,7 @@ urlpatterns += [
     path("api/v1/preferences", startup.preferences),
     path("api/v1/markers", startup.markers),
     re_path(r"^api/v[12]/filters$", startup.filters),
-    path("api/v1/followed_tags", startup.followed_tags),
+    path("api/v1/followed_tags", search.followed_tags),
     path("api/v1/announcements", startup.announcements),
     re_path(r"^api/v1/trends(?:/tags|/statuses|/links)?$", startup.trends),
 ]

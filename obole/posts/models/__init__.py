@@ -7,7 +7,7 @@ from obole.posts.models.notification import Notification
 from obole.posts.models.pin import Pin
 from obole.posts.models.poll import Poll, PollVote
 from obole.posts.models.status import IdempotencyKey, Mention, Status, Visibility
-from obole.posts.models.tag import StatusTag, Tag
+from obole.posts.models.tag import StatusTag, Tag, TagFollow
 
 __all__ = [
     "AccountList",
@@ -26,5 +26,6 @@ __all__ = [
     "StatusEdit",
     "StatusTag",
     "Tag",
+    "TagFollow",
     "Visibility",
 ]
