@@ -366,16 +366,12 @@ def test_a_hashtag_timeline_costs_one_query_logged_out(member, paul, api_as, dja
         assert len(ids(api.get("/api/v1/timelines/tag/obole", **{"any[]": ["x"], "none[]": ["y"]}))) == 8
 
 
-# Conversations (list timelines: tests/test_api_lists.py)
+# Direct posts (conversations: tests/test_api_conversations.py; list timelines: tests/test_api_lists.py)
 
 
-def test_conversations_are_empty_and_direct_posts_show_in_home(member, outsider, api_as):
+def test_direct_posts_show_in_home(member, outsider, api_as):
     direct = post(member, "psst @oscar", visibility="direct")
-    response = api_as(outsider).get("/api/v1/conversations")
-    assert response.status_code == 200
-    assert response.json() == []
     assert ids(api_as(outsider).get(HOME)) == [direct.pk]
-    assert_error(Api(None).get("/api/v1/conversations"), 401)
 
 
 def test_timelines_are_read_only(member, api_as):

@@ -1,4 +1,4 @@
-"""Pins, lists and followed hashtags with Mastodon.py against a real server, as apps use them."""
+"""Pins, lists, followed hashtags and conversations with Mastodon.py on a real server, as apps use them."""
 
 from __future__ import annotations
 
@@ -114,3 +114,19 @@ def test_followed_hashtags(server, app, people):
     assert dave.followed_tags() == []
     status, body = raw(server, carol, "/api/v1/tags/gardening/follow", {})
     assert status == 402 and "membership" in body["error"]
+
+
+def test_conversations(server, people):
+    alice, bob, carol = people
+    sent = alice.status_post("@bob just between us", visibility="direct")
+    mine, theirs = alice.conversations(), bob.conversations()
+    assert [c.last_status.id for c in mine] == [c.last_status.id for c in theirs] == [sent.id]
+    assert mine[0].unread is False and theirs[0].unread is True
+    assert [a.username for a in theirs[0].accounts] == ["alice"]
+    status, entity = raw(server, bob, "/api/v1/conversations")
+    assert_entity("Conversation", entity[0])
+    assert bob.conversations_read(theirs[0].id).unread is False
+    assert bob.conversations()[0].unread is False
+    assert carol.conversations() == []
+    status, body = raw(server, carol, f"/api/v1/conversations/{theirs[0].id}/read", {})
+    assert status == 404

@@ -1,4 +1,4 @@
-"""Timelines: home, public and hashtag (lists: obole/api/lists.py); conversations answer empty.
+"""Timelines: home, public and hashtag (lists: obole/api/lists.py, conversations: obole/api/conversations.py).
 
 Home is the hottest read of the server. Its ids come from the TimelineStore
 (filled when statuses are written, mutes and blocks already applied), then the
@@ -65,13 +65,6 @@ def tag(request: HttpRequest, hashtag: str) -> JsonResponse:
         statuses = statuses.exclude(id__in=tagged(excluded))
     rows = paginate(statuses, page)
     return paged_response(request, entities.statuses(rows, request.account), [row.pk for row in rows])
-
-
-@endpoint(("GET",), scope="read:statuses")
-def conversations(request: HttpRequest) -> JsonResponse:
-    """Direct statuses show up in the home timeline; there is no separate conversation list yet."""
-    page_of(request)  # malformed paging parameters are refused here as everywhere
-    return JsonResponse([], safe=False)
 
 
 def _elsewhere(data: dict) -> bool:

@@ -38,8 +38,6 @@ _TABLE: list[tuple[str, str, str]] = [
     ("POST", rf"api/v1/announcements/{_ID}/dismiss", "Announcements are"),
     ("PUT DELETE", rf"api/v1/announcements/{_ID}/reactions/{_ID}", "Announcements are"),
     ("GET POST", rf"api/v1/annual_reports(?:/{_ID}(?:/generate|/read|/state)?)?", "Annual reports are"),
-    ("DELETE", rf"api/v1/conversations/{_ID}", "Conversations are"),
-    ("POST", rf"api/v1/conversations/{_ID}/read", "Conversations are"),
     ("GET", r"api/v1/directory", "The profile directory is"),
     ("GET POST DELETE", r"api/v1/domain_blocks", "Blocking other servers (there is no federation) is"),
     ("POST", r"api/v1/emails/confirmations", "Resending the confirmation e-mail through the API is"),

@@ -2,6 +2,7 @@ from django.urls import path, re_path
 
 from obole.api import (
     accounts,
+    conversations,
     edits,
     instance,
     lists,
@@ -90,7 +91,9 @@ urlpatterns += [
     path("api/v1/timelines/public", timelines.public),
     path("api/v1/timelines/tag/<str:hashtag>", timelines.tag),
     path("api/v1/timelines/list/<str:list_id>", lists.timeline),
-    path("api/v1/conversations", timelines.conversations),
+    path("api/v1/conversations", conversations.index),
+    path("api/v1/conversations/<str:conversation_id>", conversations.detail),
+    path("api/v1/conversations/<str:conversation_id>/read", conversations.read),
     path("api/v1/notifications", notifications.index),
     path("api/v1/notifications/clear", notifications.clear),
     path("api/v1/notifications/unread_count", notifications.unread_count),

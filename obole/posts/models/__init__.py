@@ -1,3 +1,4 @@
+from obole.posts.models.conversation import Conversation
 from obole.posts.models.edit import StatusEdit
 from obole.posts.models.fanout import PendingFanOut
 from obole.posts.models.feed import HomeFeedEntry
@@ -12,6 +13,7 @@ from obole.posts.models.tag import StatusTag, Tag, TagFollow
 __all__ = [
     "AccountList",
     "Bookmark",
+    "Conversation",
     "Favourite",
     "HomeFeedEntry",
     "IdempotencyKey",
