@@ -1,4 +1,4 @@
-"""Pins, lists, followed hashtags and conversations with Mastodon.py on a real server, as apps use them."""
+"""Pins, lists, followed hashtags, conversations and filters with Mastodon.py on a real server."""
 
 from __future__ import annotations
 
@@ -130,3 +130,32 @@ def test_conversations(server, people):
     assert carol.conversations() == []
     status, body = raw(server, carol, f"/api/v1/conversations/{theirs[0].id}/read", {})
     assert status == 404
+
+
+def test_filters(server, people):
+    alice, bob, carol = people
+    made = alice.create_filter_v2(
+        "Spoilers", ["home"], "warn", keywords_attributes=[{"keyword": "ending", "whole_word": True}]
+    )
+    status, entity = raw(server, alice, f"/api/v2/filters/{made.id}")
+    assert_entity("Filter", entity)
+    keyword = alice.add_filter_keyword_v2(made.id, "finale", whole_word=False)
+    assert [k.keyword for k in alice.filter_keywords_v2(made.id)] == ["ending", "finale"]
+    assert keyword.whole_word is False
+    told = bob.status_post("The ending is wonderful")
+    eventually(lambda: told.id in [s.id for s in alice.timeline_home()])
+    shown = next(s for s in alice.timeline_home() if s.id == told.id)
+    assert [r.filter.title for r in shown.filtered] == ["Spoilers"]
+    assert shown.filtered[0].keyword_matches == ["ending"]
+    status, home = raw(server, alice, "/api/v1/timelines/home")
+    assert_entity("FilterResult", next(s for s in home if s["id"] == str(told.id))["filtered"][0])
+
+    alice.update_filter_v2(made.id, filter_action="hide")
+    assert told.id not in [s.id for s in alice.timeline_home()]
+    assert [f.title for f in alice.filters_v2()] == ["Spoilers"]
+    status, body = raw(server, carol, "/api/v2/filters", {"title": "x", "context": ["home"]})
+    assert status == 402
+    status, body = raw(server, alice, "/api/v2/filters", {"title": "x", "context": ["nowhere"]})
+    assert status == 422 and "context" in body["error"]
+    alice.delete_filter_v2(made.id)
+    assert told.id in [s.id for s in alice.timeline_home()]

@@ -44,6 +44,7 @@ from obole.api.endpoints import (
     not_allowed,
     truthy,
 )
+from obole.api.filters import without_hidden
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import WriteRefused
 from obole.membership.permissions import profile_text_refusal
@@ -393,7 +394,8 @@ def statuses(request: HttpRequest, account_id: str) -> JsonResponse:
         tag_name = tagged.strip().lstrip("#").lower()
         rows = rows.filter(id__in=StatusTag.objects.filter(tag__name=tag_name).values("status_id"))
     found = paginate(rows.select_related("account", "reblog_of__account"), page)
-    return paged_response(request, entities.statuses(found, viewer), [row.pk for row in found])
+    shown = without_hidden(entities.statuses(found, viewer, context="account"))
+    return paged_response(request, shown, [row.pk for row in found])
 
 
 def _follow_list(request: HttpRequest, account_id: str, *, followers: bool) -> JsonResponse:

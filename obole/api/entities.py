@@ -102,8 +102,11 @@ def accounts(rows: Iterable[Account]) -> list[dict]:
     return [account(row) for row in rows]
 
 
-def statuses(rows: list[Status], viewer: Account | None, *, with_text: bool = False) -> list[dict]:
-    """Render a page of statuses. Rows should come with `account` and `reblog_of__account` selected."""
+def statuses(
+    rows: list[Status], viewer: Account | None, *, with_text: bool = False, context: str | None = None
+) -> list[dict]:
+    """Render a page of statuses. Rows should come with `account` and `reblog_of__account` selected.
+    `context` (home, public, thread, account, notifications) applies the viewer's filters there."""
     if not rows:
         return []
     ids = {row.pk for row in rows} | {row.reblog_of_id for row in rows if row.reblog_of_id}
@@ -134,7 +137,12 @@ def statuses(rows: list[Status], viewer: Account | None, *, with_text: bool = Fa
             mine[flag].add(status_id)
     rendered_accounts: dict[int, dict] = {}
     found_polls = _polls(rows, viewer)
-    return [_status(row, viewer, mine, rendered_accounts, with_text, found_polls) for row in rows]
+    rendered = [_status(row, viewer, mine, rendered_accounts, with_text, found_polls) for row in rows]
+    if context is not None and viewer is not None:
+        from obole.api.filters import mark  # `filtered`: obole/api/filters.py
+
+        mark(rendered, rows, viewer, context)
+    return rendered
 
 
 def _polls(rows: list[Status], viewer: Account | None) -> dict[int, dict]:
@@ -301,7 +309,7 @@ def relationships(viewer: Account, targets: list[Account]) -> list[dict]:
 def notifications(rows: list[Notification], viewer: Account) -> list[dict]:
     """Rows should come with `from_account`, `status__account` and `status__reblog_of__account` selected."""
     with_status = [row.status for row in rows if row.status_id is not None]
-    rendered = {entity["id"]: entity for entity in statuses(with_status, viewer)}
+    rendered = {entity["id"]: entity for entity in statuses(with_status, viewer, context="notifications")}
     return [
         {
             "id": str(row.pk),

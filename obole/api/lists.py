@@ -12,6 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from obole.api import entities
 from obole.api.endpoints import array_param, endpoint, not_allowed, truthy
+from obole.api.filters import without_hidden
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.posts import lists
 from obole.posts.access import get_account
@@ -148,4 +149,5 @@ def timeline(request: HttpRequest, list_id: str) -> JsonResponse:
     """GET /api/v1/timelines/list/:id, paged like the other timelines."""
     row = lists.owned(request.account, list_id)
     found = paginate(lists.statuses(row).select_related("account", "reblog_of__account"), page_of(request))
-    return paged_response(request, entities.statuses(found, request.account), [status.pk for status in found])
+    shown = without_hidden(entities.statuses(found, request.account, context="home"))  # as Mastodon
+    return paged_response(request, shown, [status.pk for status in found])

@@ -26,6 +26,7 @@ from obole.accounts.models import Account, Block
 from obole.api import edits, polls
 from obole.api.endpoints import ApiError, array_param, authorize_if_token, endpoint, not_allowed
 from obole.api.entities import accounts, status, statuses
+from obole.api.filters import without_hidden
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import Forbidden, NotFound
 from obole.lib.snowflake import parse_id
@@ -195,8 +196,9 @@ def context(request: HttpRequest, status_id: str) -> JsonResponse:
     viewer = request.account
     focus = get_status_for_viewer(viewer, status_id)
     ancestors, descendants = thread(viewer, focus)
-    rendered = statuses([*ancestors, *descendants], viewer)
-    return JsonResponse({"ancestors": rendered[: len(ancestors)], "descendants": rendered[len(ancestors) :]})
+    rendered = statuses([*ancestors, *descendants], viewer, context="thread")
+    above, below = rendered[: len(ancestors)], rendered[len(ancestors) :]
+    return JsonResponse({"ancestors": without_hidden(above), "descendants": without_hidden(below)})
 
 
 # Likes, reposts, bookmarks

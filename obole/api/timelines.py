@@ -20,6 +20,7 @@ from django.http import HttpRequest, JsonResponse
 
 from obole.api import entities
 from obole.api.endpoints import array_param, authorize_if_token, endpoint, truthy
+from obole.api.filters import without_hidden
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.posts.public import not_a_reply_to_others, public_statuses, tagged
 from obole.posts.timelines import home_statuses, store
@@ -37,7 +38,9 @@ def home(request: HttpRequest) -> JsonResponse:
     found = home_statuses(request.account, ids)
     rows = [found[pk] for pk in ids if pk in found]
     # The Link header follows the store's page, so a page of deleted statuses does not end the walk.
-    return paged_response(request, entities.statuses(rows, request.account), ids)
+    return paged_response(
+        request, without_hidden(entities.statuses(rows, request.account, context="home")), ids
+    )
 
 
 @endpoint(("GET",))
@@ -47,7 +50,8 @@ def public(request: HttpRequest) -> JsonResponse:
     if _elsewhere(request.data):
         return paged_response(request, [], [])
     rows = paginate(public_statuses(request.account).filter(not_a_reply_to_others()), page)
-    return paged_response(request, entities.statuses(rows, request.account), [row.pk for row in rows])
+    rendered = entities.statuses(rows, request.account, context="public")
+    return paged_response(request, without_hidden(rendered), [row.pk for row in rows])
 
 
 @endpoint(("GET",))
@@ -64,7 +68,8 @@ def tag(request: HttpRequest, hashtag: str) -> JsonResponse:
     if excluded:
         statuses = statuses.exclude(id__in=tagged(excluded))
     rows = paginate(statuses, page)
-    return paged_response(request, entities.statuses(rows, request.account), [row.pk for row in rows])
+    rendered = entities.statuses(rows, request.account, context="public")
+    return paged_response(request, without_hidden(rendered), [row.pk for row in rows])
 
 
 def _elsewhere(data: dict) -> bool:

@@ -41,10 +41,8 @@ _TABLE: list[tuple[str, str, str]] = [
     ("GET", r"api/v1/directory", "The profile directory is"),
     ("GET POST DELETE", r"api/v1/domain_blocks", "Blocking other servers (there is no federation) is"),
     ("POST", r"api/v1/emails/confirmations", "Resending the confirmation e-mail through the API is"),
-    ("POST", r"api/v[12]/filters", "Filters are"),
-    ("GET PUT DELETE", rf"api/v[12]/filters/{_ID}", "Filters are"),
-    ("GET PUT DELETE", rf"api/v2/filters/(?:keywords|statuses)/{_ID}", "Filters are"),
-    ("GET POST", rf"api/v2/filters/{_ID}/(?:keywords|statuses)", "Filters are"),
+    ("POST", r"api/v1/filters", "Changing filters through API v1 (use v2) is"),
+    ("PUT DELETE", rf"api/v1/filters/{_ID}", "Changing filters through API v1 (use v2) is"),
     (
         "POST",
         rf"api/v1/follow_requests/{_ID}/(?:authorize|reject)",

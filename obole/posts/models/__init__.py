@@ -2,6 +2,7 @@ from obole.posts.models.conversation import Conversation
 from obole.posts.models.edit import StatusEdit
 from obole.posts.models.fanout import PendingFanOut
 from obole.posts.models.feed import HomeFeedEntry
+from obole.posts.models.filter import Filter, FilterKeyword, FilterStatus
 from obole.posts.models.interactions import Bookmark, Favourite
 from obole.posts.models.lists import AccountList, ListMember
 from obole.posts.models.notification import Notification
@@ -15,6 +16,9 @@ __all__ = [
     "Bookmark",
     "Conversation",
     "Favourite",
+    "Filter",
+    "FilterKeyword",
+    "FilterStatus",
     "HomeFeedEntry",
     "IdempotencyKey",
     "ListMember",
