@@ -196,3 +196,24 @@ def test_lists_need_their_scopes_and_making_one_a_paid_membership(member, newcom
     assert_error(response, 402, "membership")
     assert not AccountList.objects.filter(account=newcomer).exists()
     assert_error(api_as(member).post(f"{LISTS}/{made['id']}", {}), 405)
+
+
+def test_deleting_an_account_deletes_its_lists_tags_filters_and_conversations(member, paul, api_as):
+    from obole.accounts.deletion import delete_account
+    from obole.posts.models import Conversation, Filter, TagFollow
+
+    api = api_as(member)
+    graph.follow(member, paul)
+    graph.follow(paul, member)
+    mine = make_list(api)
+    api.post(f"{LISTS}/{mine['id']}/accounts", {"account_ids": [str(paul.pk)]})
+    theirs = make_list(api_as(paul))
+    api_as(paul).post(f"{LISTS}/{theirs['id']}/accounts", {"account_ids": [str(member.pk)]})
+    api.post("/api/v1/tags/obole/follow")
+    api.post("/api/v2/filters", {"title": "x", "context": ["home"]})
+    services.post_status(member, "@paul hi", visibility="direct")
+    delete_account(member, now=services.timezone.now())
+    for model in (AccountList, TagFollow, Filter, Conversation):
+        assert not model.objects.filter(account=member).exists(), model
+    assert not ListMember.objects.filter(account=member).exists()
+    assert AccountList.objects.filter(account=paul).exists()
