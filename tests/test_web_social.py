@@ -338,6 +338,8 @@ def test_a_member_pins_a_post_which_heads_their_profile_with_a_label(member, fri
     assert f"/statuses/{pinned.pk}/pin" not in page  # only the author has the button
     own = html(client.get("/@mary"))
     assert f"/statuses/{pinned.pk}/unpin" in own and f"/statuses/{later.pk}/pin" in own
+    ids = re.findall(r' id="([^"]+)"', own)  # the post is on the page twice, its ids once each
+    assert len(ids) == len(set(ids)) and f"pinned-status-{pinned.pk}" in ids
     fragment = client.post(f"/statuses/{pinned.pk}/unpin", {"card": pinned.pk}, headers=FRAGMENT)
     assert fragment.status_code == 200 and f"/statuses/{pinned.pk}/pin" in html(fragment)
     assert 'id="pinned-title"' not in html(client.get("/@mary"))
