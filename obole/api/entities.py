@@ -118,7 +118,7 @@ def statuses(
     }
     if viewer is not None:
         # One round trip for the four flags (a UNION ALL of four index lookups): every
-        # timeline page pays it, so it is one query rather than three.
+        # timeline page pays it, so it is one query rather than four.
         def flagged(rows: QuerySet, column: str, flag: str) -> QuerySet:
             return rows.annotate(flag=Value(flag)).values_list(column, "flag")
 
@@ -128,9 +128,7 @@ def statuses(
         found = found.union(
             flagged(Status.objects.filter(account=viewer, reblog_of_id__in=ids), "reblog_of_id", "reblogged"),
             flagged(Bookmark.objects.filter(account=viewer, status_id__in=ids), "status_id", "bookmarked"),
-            flagged(
-                Pin.objects.filter(account=viewer, status_id__in=ids), "status_id", "pinned"
-            ),  # posts.pins
+            flagged(Pin.objects.filter(account=viewer, status_id__in=ids), "status_id", "pinned"),
             all=True,
         )
         for status_id, flag in found:
