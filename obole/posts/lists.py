@@ -11,6 +11,8 @@ show. Making, renaming and filling a list need write rights like every write
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 
@@ -44,9 +46,13 @@ def checked_policy(policy: object) -> str:
 
 
 def create(
-    owner: Account, title: object, replies_policy: object = None, exclusive: bool = False
+    owner: Account,
+    title: object,
+    replies_policy: object = None,
+    exclusive: bool = False,
+    now: datetime | None = None,
 ) -> AccountList:
-    require_write(owner)
+    require_write(owner, now)
     title = checked_title(title)
     policy = (
         checked_policy(replies_policy) if replies_policy not in (None, "") else AccountList.RepliesPolicy.LIST
@@ -93,9 +99,9 @@ def members(row: AccountList) -> QuerySet[ListMember]:
     return ListMember.objects.filter(list=row, account_id__in=following, account__is_active=True)
 
 
-def add(owner: Account, row: AccountList, account_ids: list[str]) -> None:
+def add(owner: Account, row: AccountList, account_ids: list[str], now: datetime | None = None) -> None:
     """Add accounts `owner` follows; NotFound for an unknown account, 422 for one not followed."""
-    require_write(owner)
+    require_write(owner, now)
     wanted = _accounts(account_ids)
     followed = set(
         Follow.objects.filter(follower=owner, target_id__in=[a.pk for a in wanted]).values_list(
