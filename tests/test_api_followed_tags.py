@@ -56,6 +56,10 @@ def test_a_member_follows_and_unfollows_a_hashtag(member, paul, api_as):
     assert [(tag["name"], tag["following"]) for tag in found] == [("obole", True)]
     # A hashtag nobody used yet can be followed: it is made, as on Mastodon.
     assert api.post(f"{TAGS}/%23Gardening/follow").json()["name"] == "gardening"
+    accented = api.post(f"{TAGS}/caf%C3%A9/follow").json()
+    assert_entity("Tag", accented)
+    assert accented["name"] == "café" and accented["url"].endswith("/tags/caf%C3%A9")
+    api.post(f"{TAGS}/caf%C3%A9/unfollow")
     listed = api.get("/api/v1/followed_tags")
     assert [tag["name"] for tag in listed.json()] == ["gardening", "obole"]
     assert all(tag["following"] for tag in listed.json())

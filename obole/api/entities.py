@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 from datetime import datetime
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db.models import QuerySet, Value
@@ -258,7 +259,7 @@ def tag(row: Tag, *, following: bool = False) -> dict:
     return {
         "id": str(row.pk),
         "name": row.name,
-        "url": f"{settings.OBOLE_BASE_URL}/tags/{row.name}",
+        "url": f"{settings.OBOLE_BASE_URL}/tags/{quote(row.name)}",  # a URI: non-ASCII names escaped
         "history": [],
         "following": following,
     }
