@@ -226,16 +226,7 @@ def test_a_hashtag_is_shown_whatever_its_case(member):
 
 def test_an_unknown_hashtag_is_not_found(member, api_as):
     assert_error(Api(None).get("/api/v1/tags/nothing"), 404, "Record not found")
-    assert_error(api_as(member).post("/api/v1/tags/nothing/follow"), 404, "Record not found")
+    assert_error(api_as(member).post("/api/v1/tags/nothing/unfollow"), 404, "Record not found")
 
 
-def test_following_a_hashtag_is_refused_until_it_is_supported(member, outsider, api_as):
-    post(member, "#obole")
-    assert_error(api_as(member).post("/api/v1/tags/obole/follow"), 422, "not supported")
-    assert_error(api_as(outsider).post("/api/v1/tags/obole/follow"), 422, "not supported")
-    response = api_as(member).post("/api/v1/tags/obole/unfollow")
-    assert response.status_code == 200
-    assert response.json()["following"] is False
-    assert_error(Api(None).post("/api/v1/tags/obole/follow"), 401)
-    assert_error(api_as(member, "read").post("/api/v1/tags/obole/follow"), 403, "scope")
-    assert_error(api_as(member).get("/api/v1/tags/obole/follow"), 405)
+# Following hashtags: tests/test_api_followed_tags.py

@@ -17,6 +17,7 @@ from obole.accounts.services import create_account
 from obole.membership import services as membership
 from obole.membership.models import CardFingerprint, Invoice, LedgerEntry, Membership, invoice
 from obole.membership.providers.base import DISPUTE_CREATED, ProviderEvent
+from obole.posts import filters, lists, pins, tag_follows
 from obole.posts import services as posts
 from obole.posts.models import Bookmark, Favourite, Notification, Status
 from obole.posts.timelines import store
@@ -303,6 +304,11 @@ def world_with_activity(member, outsider):
 
 def test_the_export_holds_the_members_posts_graph_likes_and_ledger_and_nothing_of_others(member, outsider):
     friend, stranger, theirs, mine, reply, repost = world_with_activity(member, outsider)
+    pins.pin(member, mine.pk, now=NOW)
+    friends = lists.create(member, "Friends", now=NOW)
+    lists.add(member, friends, [str(friend.pk)], now=NOW)
+    tag_follows.follow(member, "gardening", now=NOW)
+    filters.create(member, title="Spoilers", context=["home"], keywords=[{"keyword": "ending"}], now=NOW)
     charge = LedgerEntry.objects.get(account=member)
     membership.refund(charge, amount=100, memo="goodwill", now=NOW)
     archive = download(signed_in(member).post("/settings/export"))
@@ -323,6 +329,13 @@ def test_the_export_holds_the_members_posts_graph_likes_and_ledger_and_nothing_o
     assert [like["status_id"] for like in archive["likes"]] == [str(theirs.pk)]
     assert archive["likes"][0]["url"].endswith(f"/@fred/{theirs.pk}")
     assert [like["status_id"] for like in archive["bookmarks"]] == [str(theirs.pk)]
+    assert [pin["status_id"] for pin in archive["pinned"]] == [str(mine.pk)]
+    assert archive["lists"] == [{"title": "Friends", "replies_policy": "list", "exclusive": False,
+                                 "accounts": ["fred"]}]  # fmt: skip
+    assert archive["followed_hashtags"] == ["gardening"]
+    keywords = [{"keyword": "ending", "whole_word": True}]
+    assert archive["filters"] == [{"title": "Spoilers", "context": ["home"], "filter_action": "warn",
+                                   "expires_at": None, "keywords": keywords}]  # fmt: skip
 
     paid = archive["membership"]
     assert paid["state"] == "active" and paid["paid_until"] == "2026-12-01T12:00:00Z"
@@ -354,8 +367,8 @@ def test_the_export_takes_a_fixed_number_of_queries_however_much_there_is(
         posts.post_status(member, f"post number {n}", now=NOW)
     client = signed_in(member)
     # The session and the account, then the archive: statuses, 4 lists of usernames,
-    # likes, bookmarks, the membership and the ledger.
-    with django_assert_max_num_queries(11):
+    # likes, bookmarks, pins, lists (2), followed hashtags, filters (2), the membership and the ledger.
+    with django_assert_max_num_queries(17):
         archive = download(client.post("/settings/export"))
     assert len(archive["statuses"]) == 63
 

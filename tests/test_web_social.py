@@ -10,8 +10,9 @@ from django.test import Client
 from obole.accounts import graph
 from obole.accounts.models import Block, Follow, Mute
 from obole.api.models import Marker
-from obole.posts import services
-from obole.posts.models import Favourite, Notification, Status
+from obole.posts import pins, services
+from obole.posts.models import Favourite, Notification, Pin, Status
+from obole.posts.pins import MAX_PINS
 from obole.web.templatetags.social import ago
 from tests.conftest import NOW, make_account
 
@@ -326,6 +327,30 @@ def test_an_unpaid_member_liking_gets_the_explanation(newcomer, member):
     assert not Favourite.objects.exists() and Status.objects.count() == 1
 
 
+def test_a_member_pins_a_post_which_heads_their_profile_with_a_label(member, friend, newcomer):
+    pinned, later = post(member, "the pinned one"), post(member, "a later one")
+    client = signed_in(member)
+    response = client.post(f"/statuses/{pinned.pk}/pin", {"next": "/@mary"})
+    assert response.status_code == 302 and Pin.objects.filter(account=member, status=pinned).exists()
+    page = html(signed_in(friend).get("/@mary"))
+    section = page[page.index('id="pinned-title"') : page.index('id="posts-title"')]
+    assert "the pinned one" in section and "a later one" not in section and "Pinned" in section
+    assert f"/statuses/{pinned.pk}/pin" not in page  # only the author has the button
+    own = html(client.get("/@mary"))
+    assert f"/statuses/{pinned.pk}/unpin" in own and f"/statuses/{later.pk}/pin" in own
+    ids = re.findall(r' id="([^"]+)"', own)  # the post is on the page twice, its ids once each
+    assert len(ids) == len(set(ids)) and f"pinned-status-{pinned.pk}" in ids
+    fragment = client.post(f"/statuses/{pinned.pk}/unpin", {"card": pinned.pk}, headers=FRAGMENT)
+    assert fragment.status_code == 200 and f"/statuses/{pinned.pk}/pin" in html(fragment)
+    assert 'id="pinned-title"' not in html(client.get("/@mary"))
+    # Someone else's post cannot be pinned; an unpaid account gets the explanation.
+    theirs = post(friend, "fred's")
+    client.post(f"/statuses/{theirs.pk}/pin", {"next": "/home"})
+    assert "Only your own posts can be pinned." in html(client.get("/home"))
+    assert signed_in(newcomer).post(f"/statuses/{theirs.pk}/pin").status_code == 402
+    assert not Pin.objects.exists()
+
+
 def test_a_member_deletes_their_own_post(member):
     status = post(member)
     client = signed_in(member)
@@ -523,9 +548,15 @@ def test_the_profile_page_is_a_fixed_number_of_queries(member, friend, django_as
             services.reblog(friend, post(member, f"mine {n}").pk, now=NOW)
         services.favourite(member, status.pk, now=NOW)
     client = signed_in(member)
-    with django_assert_max_num_queries(9):
+    # One of them is the pinned posts, with as many pins as Mastodon allows.
+    with django_assert_max_num_queries(10):
         response = client.get("/@fred")
     assert html(response).count("<article") == 20
+    for row in Status.objects.filter(account=friend, reblog_of=None)[:MAX_PINS]:
+        pins.pin(friend, row.pk, now=NOW)
+    with django_assert_max_num_queries(10):
+        response = client.get("/@fred")
+    assert html(response).count("<article") == 20 + MAX_PINS
 
 
 # --- hashtags and search -------------------------------------------------------------

@@ -12,7 +12,8 @@ the tax office), so the Account row itself cannot go. Instead
    them, and taken out of every home timeline; the reply and repost counters
    of other people's posts are corrected; its pictures are deleted, their
    files once the transaction commits;
-3. its likes and bookmarks are deleted (like counters corrected), its follows
+3. its likes, bookmarks, lists (and its place in others'), followed hashtags,
+   filters and conversations are deleted (like counters corrected), its follows
    both ways (follower and following counters corrected), its blocks and
    mutes, and the notifications it received or caused;
 4. its home timeline is emptied, its API tokens revoked;
@@ -38,7 +39,17 @@ from obole.media import services as media_services
 from obole.membership import services as membership_services
 from obole.membership.models import Membership
 from obole.posts import fanout
-from obole.posts.models import Bookmark, Favourite, Notification, Status
+from obole.posts.models import (
+    AccountList,
+    Bookmark,
+    Conversation,
+    Favourite,
+    Filter,
+    ListMember,
+    Notification,
+    Status,
+    TagFollow,
+)
 from obole.posts.timelines import store
 
 
@@ -92,6 +103,10 @@ def _delete_interactions(account: Account) -> None:
     Status.objects.filter(pk__in=liked.values("status_id")).update(favourites_count=_less("favourites_count"))
     liked.delete()
     Bookmark.objects.filter(account=account).delete()
+    # The member's own lists, followed hashtags, filters and conversations, and their place in others' lists.
+    for model in (AccountList, TagFollow, Filter, Conversation):
+        model.objects.filter(account=account).delete()
+    ListMember.objects.filter(account=account).delete()
 
 
 def _delete_graph(account: Account) -> None:

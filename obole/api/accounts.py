@@ -45,11 +45,13 @@ from obole.api.endpoints import (
     not_allowed,
     truthy,
 )
+from obole.api.filters import without_hidden
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import WriteRefused
 from obole.membership.permissions import profile_text_refusal
 from obole.posts.access import get_account, statuses_of
 from obole.posts.models import StatusTag
+from obole.posts.pins import pinned_statuses
 from obole.posts.search import local_username, matching_accounts
 from obole.posts.services import LANGUAGE
 from obole.trust import counters
@@ -385,10 +387,10 @@ def statuses(request: HttpRequest, account_id: str) -> JsonResponse:
     tagged = text(data, "tagged")
     exclude_replies = flag(data, "exclude_replies", False)
     exclude_reblogs = flag(data, "exclude_reblogs", False)
-    # No media and no pinned posts exist yet: those views are empty.
-    if flag(data, "only_media", False) or flag(data, "pinned", False):
+    # No media exist yet: that view is empty.
+    if flag(data, "only_media", False):
         return JsonResponse([], safe=False)
-    rows = statuses_of(viewer, target)
+    rows = pinned_statuses(viewer, target) if flag(data, "pinned", False) else statuses_of(viewer, target)
     if exclude_replies:
         # A thread the author continues is not a reply "to a different account".
         rows = rows.exclude(Q(in_reply_to_account_id__isnull=False) & ~Q(in_reply_to_account_id=target.pk))
@@ -398,7 +400,8 @@ def statuses(request: HttpRequest, account_id: str) -> JsonResponse:
         tag_name = tagged.strip().lstrip("#").lower()
         rows = rows.filter(id__in=StatusTag.objects.filter(tag__name=tag_name).values("status_id"))
     found = paginate(rows.select_related("account", "reblog_of__account"), page)
-    return paged_response(request, entities.statuses(found, viewer), [row.pk for row in found])
+    shown = without_hidden(entities.statuses(found, viewer, context="account"))
+    return paged_response(request, shown, [row.pk for row in found])
 
 
 def _follow_list(request: HttpRequest, account_id: str, *, followers: bool) -> JsonResponse:

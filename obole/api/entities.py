@@ -9,6 +9,8 @@ per status: list endpoints assert their query counts.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from django.conf import settings
 
 from obole.accounts.models import Account, Block, Follow, Mute
@@ -25,14 +27,15 @@ from obole.posts.rendering import (  # noqa: F401 (the API's names for them)
 )
 
 
-def tag(row: Tag) -> dict:
-    """A Tag entity. No usage history is kept yet, and hashtags cannot be followed yet."""
+def tag(row: Tag, *, following: bool = False) -> dict:
+    """A Tag entity; `following`: whether the viewer follows it (obole.posts.tag_follows). No usage
+    history is kept yet."""
     return {
         "id": str(row.pk),
         "name": row.name,
-        "url": f"{settings.OBOLE_BASE_URL}/tags/{row.name}",
+        "url": f"{settings.OBOLE_BASE_URL}/tags/{quote(row.name)}",  # a URI: non-ASCII names escaped
         "history": [],
-        "following": False,
+        "following": following,
     }
 
 
@@ -79,7 +82,7 @@ def relationships(viewer: Account, targets: list[Account]) -> list[dict]:
 def notifications(rows: list[Notification], viewer: Account) -> list[dict]:
     """Rows should come with `from_account`, `status__account` and `status__reblog_of__account` selected."""
     with_status = [row.status for row in rows if row.status_id is not None]
-    rendered = {entity["id"]: entity for entity in statuses(with_status, viewer)}
+    rendered = {entity["id"]: entity for entity in statuses(with_status, viewer, context="notifications")}
     return [
         {
             "id": str(row.pk),

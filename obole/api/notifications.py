@@ -24,6 +24,7 @@ from django.http import HttpRequest, JsonResponse
 from obole.accounts.models import Account
 from obole.api import entities
 from obole.api.endpoints import ApiError, array_param, endpoint
+from obole.api.filters import hidden
 from obole.api.models import Marker
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import NotFound
@@ -41,7 +42,10 @@ _RELATED = ("from_account", "status__account", "status__reblog_of__account")
 def index(request: HttpRequest) -> JsonResponse:
     page = page_of(request, default=PAGE_DEFAULT, maximum=PAGE_MAX)
     rows = paginate(_filtered(request).select_related(*_RELATED), page)
-    return paged_response(request, entities.notifications(rows, request.account), [row.pk for row in rows])
+    rendered = entities.notifications(rows, request.account)
+    # What a "hide" filter matches is left out (obole/api/filters.py); the Link header moves past it.
+    shown = [entity for entity in rendered if not ("status" in entity and hidden(entity["status"]))]
+    return paged_response(request, shown, [row.pk for row in rows])
 
 
 @endpoint(("GET",), scope="read:notifications")

@@ -1,4 +1,4 @@
-"""Search (GET /api/v2/search) and hashtags (GET /api/v1/tags/:name).
+"""Search (GET /api/v2/search) and hashtags (GET /api/v1/tags/:name, following them).
 
 As on Mastodon, accounts and hashtags can be searched without a token, and
 statuses only with one (without, the statuses list is empty); paging with
@@ -28,10 +28,10 @@ from django.http import HttpRequest, JsonResponse
 from obole.accounts.models import Account
 from obole.api import entities
 from obole.api.endpoints import ApiError, authorize_if_token, endpoint, truthy
-from obole.api.pagination import Page, page_of
-from obole.lib.errors import NotFound, UserError
+from obole.api.pagination import Page, page_of, paged_response, paginate
 from obole.lib.snowflake import parse_id
-from obole.posts.models import Status, Tag
+from obole.posts import tag_follows
+from obole.posts.models import Status
 from obole.posts.search import matching_accounts, matching_statuses, matching_tags
 
 TYPES = ("accounts", "hashtags", "statuses")
@@ -63,7 +63,8 @@ def search(request: HttpRequest) -> JsonResponse:
         rows = matching_accounts(query, viewer, following=following, host=request.get_host())
         found["accounts"] = entities.accounts(rows[window])
     if kind in (None, "hashtags"):
-        found["hashtags"] = [entities.tag(row) for row in matching_tags(query)[window]]
+        tags = tag_follows.with_following(matching_tags(query), viewer)[window]
+        found["hashtags"] = [entities.tag(row, following=row.following) for row in tags]
     if kind in (None, "statuses") and viewer is not None:
         rows = list(_statuses(query, viewer, page, data.get("account_id"))[window])
         found["statuses"] = entities.statuses(rows, viewer)
@@ -72,19 +73,28 @@ def search(request: HttpRequest) -> JsonResponse:
 
 @endpoint(("GET",))
 def show_tag(request: HttpRequest, name: str) -> JsonResponse:
-    return JsonResponse(entities.tag(_tag(name)))
+    row = tag_follows.find(name, request.account)
+    return JsonResponse(entities.tag(row, following=row.following))
 
 
-@endpoint(("POST",), scope="write:follows")
+@endpoint(("POST",), scope="write:follows", write=True)
 def follow_tag(request: HttpRequest, name: str) -> JsonResponse:
-    _tag(name)
-    raise UserError("Following hashtags is not supported on this server.")
+    """Follow a hashtag (obole.posts.tag_follows): its public posts come into home."""
+    return JsonResponse(entities.tag(tag_follows.follow(request.account, name), following=True))
 
 
 @endpoint(("POST",), scope="write:follows")
 def unfollow_tag(request: HttpRequest, name: str) -> JsonResponse:
-    # No hashtag can be followed yet, so the member already does not follow this one.
-    return JsonResponse(entities.tag(_tag(name)))
+    return JsonResponse(entities.tag(tag_follows.unfollow(request.account, name), following=False))
+
+
+@endpoint(("GET",), scope="read:follows")
+def followed_tags(request: HttpRequest) -> JsonResponse:
+    """GET /api/v1/followed_tags: newest follow first, paged on the follow (at most 200 a page)."""
+    rows = paginate(tag_follows.followed(request.account), page_of(request, default=100, maximum=200))
+    return paged_response(
+        request, [entities.tag(row.tag, following=True) for row in rows], [row.pk for row in rows]
+    )
 
 
 def _query(value: object) -> str:
@@ -122,10 +132,3 @@ def _statuses(query: str, viewer: Account, page: Page, account_id: object) -> Qu
     if page.min_id is not None:
         rows = rows.filter(id__gt=page.min_id)
     return rows
-
-
-def _tag(name: str) -> Tag:
-    tag = Tag.objects.filter(name=name.removeprefix("#").lower()).first()
-    if tag is None:
-        raise NotFound("Record not found")
-    return tag

@@ -1,6 +1,6 @@
 """What Mastodon apps ask for when they start, beyond the instance and the account.
 
-Obole has no custom emojis, filters, followed tags, lists, announcements or
+Obole has no custom emojis, announcements or
 trends; it answers those with correct empty lists (checking the token and
 scope where Mastodon does), so apps start cleanly instead of showing errors.
 Preferences come from the account; markers (the reading position in the home
@@ -32,9 +32,6 @@ def _empty(request: HttpRequest) -> JsonResponse:
 custom_emojis = endpoint(("GET",))(_empty)
 trends = endpoint(("GET",))(_empty)
 # A member's own things, behind the scope Mastodon asks for.
-filters = endpoint(("GET",), scope="read:filters")(_empty)
-followed_tags = endpoint(("GET",), scope="read:follows")(_empty)
-lists = endpoint(("GET",), scope="read:lists")(_empty)
 announcements = endpoint(("GET",), scope="read")(_empty)
 
 

@@ -9,8 +9,8 @@ undoing them, deleting one's own statuses and bookmarking never do.
 Reading needs no token for what is public; a token, when one is sent, must
 hold the read scope, as Mastodon's `authorize_if_got_token!`.
 
-Pinning and conversation mutes are not stored yet: those endpoints check that
-the status is visible, then answer 422.
+Conversation mutes are not stored yet: that endpoint checks that the status
+is visible, then answers 422. Pins are obole/posts/pins.py.
 """
 
 from __future__ import annotations
@@ -33,10 +33,11 @@ from obole.api.endpoints import (
     not_allowed,
 )
 from obole.api.entities import accounts, status, statuses
+from obole.api.filters import without_hidden
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import Forbidden, NotFound
 from obole.lib.snowflake import parse_id
-from obole.posts import services
+from obole.posts import pins, services
 from obole.posts.access import get_status_for_viewer, visible_statuses
 from obole.posts.models import Bookmark, Favourite, IdempotencyKey, Status
 from obole.posts.threads import thread
@@ -202,8 +203,9 @@ def context(request: HttpRequest, status_id: str) -> JsonResponse:
     viewer = request.account
     focus = get_status_for_viewer(viewer, status_id)
     ancestors, descendants = thread(viewer, focus)
-    rendered = statuses([*ancestors, *descendants], viewer)
-    return JsonResponse({"ancestors": rendered[: len(ancestors)], "descendants": rendered[len(ancestors) :]})
+    rendered = statuses([*ancestors, *descendants], viewer, context="thread")
+    above, below = rendered[: len(ancestors)], rendered[len(ancestors) :]
+    return JsonResponse({"ancestors": without_hidden(above), "descendants": without_hidden(below)})
 
 
 # Likes, reposts, bookmarks
@@ -247,10 +249,15 @@ def unbookmark(request: HttpRequest, status_id: str) -> JsonResponse:
     return JsonResponse(status(row, request.account))
 
 
-@endpoint(("POST",), scope="write:accounts")
+@endpoint(("POST",), scope="write:accounts", write=True)
 def pin(request: HttpRequest, status_id: str) -> JsonResponse:
-    get_status_for_viewer(request.account, status_id)
-    raise ApiError(422, "Pinning is not supported yet")
+    """Pin one's own status to one's profile (obole.posts.pins: at most 5, no reposts)."""
+    return JsonResponse(status(pins.pin(request.account, status_id), request.account))
+
+
+@endpoint(("POST",), scope="write:accounts")
+def unpin(request: HttpRequest, status_id: str) -> JsonResponse:
+    return JsonResponse(status(pins.unpin(request.account, status_id), request.account))
 
 
 @endpoint(("POST",), scope="write:mutes")

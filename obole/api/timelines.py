@@ -1,4 +1,4 @@
-"""Timelines: home, public and hashtag; lists and conversations, which Obole does not have, answer empty.
+"""Timelines: home, public and hashtag (lists: obole/api/lists.py, conversations: obole/api/conversations.py).
 
 Home is the hottest read of the server. Its ids come from the TimelineStore
 (filled when statuses are written, mutes and blocks already applied), then the
@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from django.http import HttpRequest, JsonResponse
 
-from obole.api import entities, unsupported
+from obole.api import entities
 from obole.api.endpoints import array_param, authorize_if_token, endpoint, truthy
+from obole.api.filters import filtered_page, without_hidden
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.posts import rendering
 from obole.posts.public import not_a_reply_to_others, public_statuses, tagged
@@ -37,7 +38,9 @@ def home(request: HttpRequest) -> JsonResponse:
         request.account.pk, max_id=page.max_id, since_id=page.since_id, min_id=page.min_id, limit=page.limit
     )
     # The Link header follows the store's page, so a page of deleted statuses does not end the walk.
-    return paged_response(request, rendering.home_page(request.account, ids), ids)
+    return paged_response(
+        request, filtered_page(rendering.home_page(request.account, ids), request.account, "home"), ids
+    )
 
 
 @endpoint(("GET",))
@@ -47,7 +50,8 @@ def public(request: HttpRequest) -> JsonResponse:
     if _elsewhere(request.data):
         return paged_response(request, [], [])
     rows = paginate(public_statuses(request.account).filter(not_a_reply_to_others()), page)
-    return paged_response(request, entities.statuses(rows, request.account), [row.pk for row in rows])
+    rendered = entities.statuses(rows, request.account, context="public")
+    return paged_response(request, without_hidden(rendered), [row.pk for row in rows])
 
 
 @endpoint(("GET",))
@@ -64,19 +68,8 @@ def tag(request: HttpRequest, hashtag: str) -> JsonResponse:
     if excluded:
         statuses = statuses.exclude(id__in=tagged(excluded))
     rows = paginate(statuses, page)
-    return paged_response(request, entities.statuses(rows, request.account), [row.pk for row in rows])
-
-
-@endpoint(("GET",), scope="read:lists")
-def list_timeline(request: HttpRequest, list_id: str) -> JsonResponse:
-    return unsupported.refusal("Lists are")  # GET /api/v1/lists is empty: no list id is ever valid
-
-
-@endpoint(("GET",), scope="read:statuses")
-def conversations(request: HttpRequest) -> JsonResponse:
-    """Direct statuses show up in the home timeline; there is no separate conversation list yet."""
-    page_of(request)  # malformed paging parameters are refused here as everywhere
-    return JsonResponse([], safe=False)
+    rendered = entities.statuses(rows, request.account, context="public")
+    return paged_response(request, without_hidden(rendered), [row.pk for row in rows])
 
 
 def _elsewhere(data: dict) -> bool:

@@ -2,8 +2,11 @@ from django.urls import path, re_path
 
 from obole.api import (
     accounts,
+    conversations,
     edits,
+    filters,
     instance,
+    lists,
     media,
     membership,
     notifications,
@@ -43,9 +46,15 @@ urlpatterns += [
     path("api/v1/custom_emojis", startup.custom_emojis),
     path("api/v1/preferences", startup.preferences),
     path("api/v1/markers", startup.markers),
-    re_path(r"^api/v[12]/filters$", startup.filters),
-    path("api/v1/followed_tags", startup.followed_tags),
-    path("api/v1/lists", startup.lists),
+    path("api/v1/filters", filters.v1_index),
+    path("api/v1/filters/<str:keyword_id>", filters.v1_show),
+    path("api/v2/filters", filters.collection),
+    path("api/v2/filters/keywords/<str:keyword_id>", filters.keyword),
+    path("api/v2/filters/statuses/<str:filter_status_id>", filters.status),
+    path("api/v2/filters/<str:filter_id>", filters.detail),
+    path("api/v2/filters/<str:filter_id>/keywords", filters.keywords),
+    path("api/v2/filters/<str:filter_id>/statuses", filters.statuses),
+    path("api/v1/followed_tags", search.followed_tags),
     path("api/v1/announcements", startup.announcements),
     re_path(r"^api/v1/trends(?:/tags|/statuses|/links)?$", startup.trends),
 ]
@@ -64,7 +73,7 @@ urlpatterns += [
     path("api/v1/statuses/<str:status_id>/bookmark", statuses.bookmark),
     path("api/v1/statuses/<str:status_id>/unbookmark", statuses.unbookmark),
     path("api/v1/statuses/<str:status_id>/pin", statuses.pin),
-    path("api/v1/statuses/<str:status_id>/unpin", statuses.pin),
+    path("api/v1/statuses/<str:status_id>/unpin", statuses.unpin),
     path("api/v1/statuses/<str:status_id>/mute", statuses.mute),
     path("api/v1/statuses/<str:status_id>/unmute", statuses.mute),
     path("api/v1/statuses/<str:status_id>/favourited_by", statuses.favourited_by),
@@ -90,8 +99,10 @@ urlpatterns += [
     path("api/v1/timelines/home", timelines.home),
     path("api/v1/timelines/public", timelines.public),
     path("api/v1/timelines/tag/<str:hashtag>", timelines.tag),
-    path("api/v1/timelines/list/<str:list_id>", timelines.list_timeline),
-    path("api/v1/conversations", timelines.conversations),
+    path("api/v1/timelines/list/<str:list_id>", lists.timeline),
+    path("api/v1/conversations", conversations.index),
+    path("api/v1/conversations/<str:conversation_id>", conversations.detail),
+    path("api/v1/conversations/<str:conversation_id>/read", conversations.read),
     path("api/v1/notifications", notifications.index),
     path("api/v1/notifications/clear", notifications.clear),
     path("api/v1/notifications/unread_count", notifications.unread_count),
@@ -101,6 +112,13 @@ urlpatterns += [
     path("api/v1/tags/<str:name>", search.show_tag),
     path("api/v1/tags/<str:name>/follow", search.follow_tag),
     path("api/v1/tags/<str:name>/unfollow", search.unfollow_tag),
+]
+
+# Lists (obole/api/lists.py).
+urlpatterns += [
+    path("api/v1/lists", lists.collection),
+    path("api/v1/lists/<str:list_id>", lists.detail),
+    path("api/v1/lists/<str:list_id>/accounts", lists.accounts),
 ]
 
 # Accounts and the social graph (obole/api/accounts.py, obole/api/relationships.py).
@@ -117,6 +135,7 @@ urlpatterns += [
     path("api/v1/accounts/<str:account_id>/statuses", accounts.statuses),
     path("api/v1/accounts/<str:account_id>/followers", accounts.followers),
     path("api/v1/accounts/<str:account_id>/following", accounts.following),
+    path("api/v1/accounts/<str:account_id>/lists", lists.of_account),
     path("api/v1/accounts/<str:account_id>/follow", relationships.follow),
     path("api/v1/accounts/<str:account_id>/unfollow", relationships.unfollow),
     path("api/v1/accounts/<str:account_id>/block", relationships.block),

@@ -9,9 +9,11 @@
    The worker that `obole serve` starts runs it in the embedded default; with
    Redis, any number of `obole worker` processes share the queue.
 3. `run(status_id)` locks the pending row, writes the status into the home
-   timeline of everyone in its audience (obole.posts.timelines.audience) and
-   deletes the row, in one transaction. Run twice, the second run finds no row
-   and does nothing; the store's writes are idempotent besides.
+   timeline of everyone in its audience (obole.posts.timelines.audience), and
+   of the followers of its hashtags (`tag_audience`, public posts only, even
+   from widely followed authors), and deletes the row, in one transaction.
+   Run twice, the second run finds no row and does nothing; the store's
+   writes are idempotent besides.
    It then tells the streaming servers (obole.streaming.publish): the
    `update` event comes when the status is in the home timelines, as Mastodon's.
 4. `sweep()`, every minute and when a worker starts, runs every pending row
@@ -47,7 +49,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from obole.posts.models import PendingFanOut, Status, Visibility
-from obole.posts.timelines import reaches_all_followers, store
+from obole.posts.timelines import reaches_all_followers, store, tag_audience
 from obole.streaming import publish as streaming
 
 # A pending fan-out this old is run by the sweep, whatever happened to its message.
@@ -95,6 +97,8 @@ def run(status_id: int) -> bool:
             store().add(status)  # the author is in the audience
         else:
             store().push(status.account_id, status.pk)
+        for owner_id in tag_audience(status).values_list("pk", flat=True).iterator():
+            store().push(owner_id, status.pk)  # followers of its hashtags (pushes are idempotent)
         pending.delete()
         # Live streams, once this commits: a client that reads its home timeline then finds it there.
         streaming.status_created(status_id)

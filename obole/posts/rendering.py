@@ -46,7 +46,7 @@ from obole.accounts.models import Account, Block
 from obole.lib import rawrows
 from obole.media.entities import attachment
 from obole.posts import polls
-from obole.posts.models import Bookmark, Favourite, Poll, Status
+from obole.posts.models import Bookmark, Favourite, Pin, Poll, Status
 from obole.posts.text import plain_to_html
 
 # Entries kept per process, for statuses and for authors each (about, see _Bounded). A page of 20 statuses
@@ -284,14 +284,22 @@ def _listed(row: Status) -> _Listed:
     return _Listed(row.pk, row.account_id, row.has_poll, _cached_status(row), _author(row.account), original)
 
 
-def statuses(rows: list[Status], viewer: Account | None, *, with_text: bool = False) -> list[dict]:
-    """Render a page of statuses. Rows should come with `account` and `reblog_of__account` selected."""
+def statuses(
+    rows: list[Status], viewer: Account | None, *, with_text: bool = False, context: str | None = None
+) -> list[dict]:
+    """Render a page of statuses. Rows should come with `account` and `reblog_of__account` selected.
+    `context` (home, public, thread, account, notifications) applies the viewer's filters there
+    (`filtered` on what they match: obole.api.filters)."""
     if not rows:
         return []
     rendered = _render([_listed(row) for row in rows], viewer)
     if with_text:
         for row, entity in zip(rows, rendered, strict=True):
             entity["text"] = row.text
+    if context is not None and viewer is not None:
+        from obole.api.filters import mark  # the API's FilterResult entities
+
+        mark(rendered, rows, viewer, context)
     return rendered
 
 
@@ -301,19 +309,21 @@ def status(row: Status, viewer: Account | None, *, with_text: bool = False) -> d
 
 @dataclass(frozen=True, slots=True)
 class ViewerState:
-    """What depends on who reads a page: the statuses (by id) the viewer liked, reposted, bookmarked."""
+    """What depends on who reads a page: the statuses (by id) the viewer liked, reposted,
+    bookmarked, and pinned to their own profile."""
 
     favourited: frozenset[int]
     reblogged: frozenset[int]
     bookmarked: frozenset[int]
+    pinned: frozenset[int] = frozenset()
 
 
 def viewer_state(viewer: Account, ids: Iterable[int]) -> ViewerState:
-    """The viewer's own flags on statuses `ids`: one query (a UNION ALL of three index lookups),
+    """The viewer's own flags on statuses `ids`: one query (a UNION ALL of four index lookups),
     written out in SQL as every timeline page pays it."""
     ids = list(ids)
     if not ids:
-        return ViewerState(frozenset(), frozenset(), frozenset())
+        return ViewerState(frozenset(), frozenset(), frozenset(), frozenset())
     marks = ", ".join(["%s"] * len(ids))
     sql = (
         f"SELECT status_id, 'f' FROM {Favourite._meta.db_table} "  # noqa: S608 (names from the models)
@@ -321,14 +331,16 @@ def viewer_state(viewer: Account, ids: Iterable[int]) -> ViewerState:
         f"UNION ALL SELECT reblog_of_id, 'r' FROM {Status._meta.db_table} "
         f"WHERE account_id = %s AND reblog_of_id IN ({marks}) "
         f"UNION ALL SELECT status_id, 'b' FROM {Bookmark._meta.db_table} "
+        f"WHERE account_id = %s AND status_id IN ({marks}) "
+        f"UNION ALL SELECT status_id, 'p' FROM {Pin._meta.db_table} "
         f"WHERE account_id = %s AND status_id IN ({marks})"
     )
-    found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set()}
+    found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set()}
     with rawrows.prepared_cursor() as cursor:
-        cursor.execute(sql, [viewer.pk, *ids, viewer.pk, *ids, viewer.pk, *ids])
+        cursor.execute(sql, [viewer.pk, *ids] * 4)
         for status_id, flag in cursor.fetchall():
             found[flag].add(status_id)
-    return ViewerState(frozenset(found["f"]), frozenset(found["r"]), frozenset(found["b"]))
+    return ViewerState(*(frozenset(found[flag]) for flag in "frbp"))
 
 
 def _with_viewer(entity: dict, pk: int, state: ViewerState) -> None:
@@ -337,7 +349,7 @@ def _with_viewer(entity: dict, pk: int, state: ViewerState) -> None:
     entity["reblogged"] = pk in state.reblogged
     entity["bookmarked"] = pk in state.bookmarked
     entity["muted"] = False
-    entity["pinned"] = False
+    entity["pinned"] = pk in state.pinned
 
 
 def _render(page: list[_Listed], viewer: Account | None) -> list[dict]:

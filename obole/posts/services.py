@@ -20,7 +20,7 @@ from obole.accounts.models import Account
 from obole.lib.errors import Forbidden, NotFound, UserError
 from obole.media import services as media_services
 from obole.membership.permissions import require_write
-from obole.posts import fanout, polls
+from obole.posts import conversations, fanout, polls
 from obole.posts import text as post_text
 from obole.posts.access import blocked_ids, get_status_for_viewer
 from obole.posts.models import (
@@ -135,6 +135,7 @@ def post_status(
             )
         if not held:  # a held post reaches no timeline and notifies nobody until released
             fanout.schedule(status, now)
+            conversations.record(status)  # direct statuses only
             for target in mentioned:
                 notify(target.pk, account, Notification.Type.MENTION, status, now)
         trust_posting.touched(account.pk, now)

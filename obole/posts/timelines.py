@@ -21,7 +21,7 @@ from django.db.models import F, Q, QuerySet
 
 from obole.accounts.models import Account, Block, Follow, Mute
 from obole.posts.access import SHOWN, not_blocked
-from obole.posts.models import HomeFeedEntry, Mention, Status, Visibility
+from obole.posts.models import HomeFeedEntry, Mention, Status, StatusTag, TagFollow, Visibility
 
 # How many of an account's recent statuses a new follower gets in their home timeline.
 MERGE_ON_FOLLOW = 40
@@ -92,6 +92,44 @@ def audience(status: Status) -> QuerySet:
             follower__in=Follow.objects.filter(target_id=replied_to).values("follower")
         )
     return Account.objects.filter(Q(pk=author) | Q(pk__in=followers.values("follower"))).values("pk")
+
+
+def tag_audience(status: Status) -> QuerySet:
+    """Ids of the accounts that follow a hashtag of `status` and get it in their home timeline.
+
+    Public statuses only, never reposts, and not the author; as in `audience`,
+    not those who mute or block the author (or the account replied to), nor
+    those these accounts block. Empty (no query) when the status has no tags.
+    """
+    if status.visibility != Visibility.PUBLIC or status.reblog_of_id is not None or not status.tags:
+        return Account.objects.none().values("pk")
+    silencers = [status.account_id]
+    if status.in_reply_to_account_id is not None and status.in_reply_to_account_id != status.account_id:
+        silencers.append(status.in_reply_to_account_id)
+    followers = (
+        TagFollow.objects.filter(tag__name__in=status.tags)
+        .exclude(account_id=status.account_id)
+        .exclude(account__in=Mute.objects.filter(target__in=silencers).values("account"))
+        .exclude(account__in=Block.objects.filter(target__in=silencers).values("account"))
+        .exclude(account__in=Block.objects.filter(account__in=silencers).values("target"))
+    )
+    return Account.objects.filter(pk__in=followers.values("account_id"), is_active=True).values("pk")
+
+
+def followed_tag_statuses(owner_id: int) -> QuerySet:
+    """The reader's side of `tag_audience`: public original statuses tagged with a hashtag `owner_id`
+    follows, not by an account they mute, block or are blocked by."""
+    tags = TagFollow.objects.filter(account_id=owner_id).values("tag_id")
+    tagged = StatusTag.objects.filter(tag_id__in=tags).values("status_id")
+    silenced = [
+        Mute.objects.filter(account_id=owner_id).values("target_id"),
+        Block.objects.filter(account_id=owner_id).values("target_id"),
+        Block.objects.filter(target_id=owner_id).values("account_id"),
+    ]
+    statuses = Status.objects.filter(id__in=tagged, visibility=Visibility.PUBLIC, reblog_of__isnull=True)
+    for accounts in silenced:
+        statuses = statuses.exclude(account_id__in=accounts)
+    return statuses
 
 
 def reaches_all_followers(author_followers: int) -> bool:
@@ -183,7 +221,8 @@ def home_from_database(owner_id: int) -> QuerySet:
     """The whole home timeline of `owner_id` worked out from the statuses: what the stores hold.
 
     The author's own statuses, those of followed accounts as fan-out gives
-    them, and direct statuses that mention the owner. The Redis store rebuilds
+    them, direct statuses that mention the owner, and public statuses with a
+    hashtag the owner follows. The Redis store rebuilds
     a lost timeline from it; it is also what reads past the Redis store's
     bounded list fall back on.
     """
@@ -191,7 +230,10 @@ def home_from_database(owner_id: int) -> QuerySet:
     followed = followed_statuses(owner_id, following).values("id")
     mentioned = Mention.objects.filter(account_id=owner_id, status__visibility=Visibility.DIRECT)
     return Status.objects.filter(
-        Q(account_id=owner_id) | Q(id__in=followed) | Q(id__in=mentioned.values("status_id"))
+        Q(account_id=owner_id)
+        | Q(id__in=followed)
+        | Q(id__in=mentioned.values("status_id"))
+        | Q(id__in=followed_tag_statuses(owner_id).values("id"))
     )
 
 

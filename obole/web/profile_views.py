@@ -18,6 +18,7 @@ from obole.accounts import graph
 from obole.accounts.models import Account, Block, Follow, Mute
 from obole.lib.errors import NotFound
 from obole.posts.access import statuses_of
+from obole.posts.pins import pinned_first
 from obole.web.social import (
     PAGE_SIZE,
     RELATED,
@@ -56,14 +57,17 @@ def profile(request: HttpRequest, username: str) -> HttpResponse:
     """The account and the posts the viewer may see of it, newest first (none if either blocks the other)."""
     target = account_named(username)
     reader = viewer(request)
-    rows = statuses_of(reader, target).select_related(*RELATED)
+    shown = statuses_of(reader, target).select_related(*RELATED)
     max_id = cursor(request)
-    if max_id is not None:
-        rows = rows.filter(id__lt=max_id)
+    rows = shown.filter(id__lt=max_id) if max_id is not None else shown
     found = list(rows.order_by("-id")[:PAGE_SIZE])
-    context = {"target": target, "tab": "posts", **relationship(reader, target)}
+    # Pinned posts head the first page, as on Mastodon; their cards are made with the page's.
+    pinned = pinned_first(shown, target) if max_id is None else []
+    made = cards([*pinned, *found], reader)
+    context = {"target": target, "tab": "posts", "pinned": made[: len(pinned)]}
+    context.update(relationship(reader, target))
     return feed(
-        request, "web/social/profile.html", context, cards(found, reader), more_url(request, found, PAGE_SIZE)
+        request, "web/social/profile.html", context, made[len(pinned) :], more_url(request, found, PAGE_SIZE)
     )
 
 

@@ -48,6 +48,7 @@ class Card:
     reblogged: bool
     mine: bool
     poll: dict | None = None  # the Poll entity of what is shown (obole.posts.rendering.poll)
+    pinned: bool = False  # the viewer's own post, pinned to their profile (obole.posts.pins)
 
     @property
     def status(self) -> Status:
@@ -73,6 +74,7 @@ def cards(rows: list[Status], reader: Account | None) -> list[Card]:
             reblogged=bool(entity.get("reblogged")),
             mine=reader is not None and _original(row).account_id == reader.pk,
             poll=(entity["reblog"] or entity)["poll"],
+            pinned=bool((entity["reblog"] or entity).get("pinned")),
         )
         for row, entity in zip(rows, rendered, strict=True)
     ]

@@ -1,4 +1,4 @@
-"""A post's page with its thread, and the forms that write: post, reply, like, repost, delete.
+"""A post's page with its thread, and the forms that write: post, reply, like, repost, pin, delete.
 
 Writes go through obole.posts.services, which check the membership
 (`require_write`) and who may see what; a refused write comes back as the
@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from obole.lib.errors import NotFound, UserError, WriteRefused
-from obole.posts import services
+from obole.posts import pins, services
 from obole.posts.access import get_status_for_viewer
 from obole.posts.models import Status, Visibility
 from obole.posts.threads import thread
@@ -28,6 +28,8 @@ ACTIONS = {
     "unlike": services.unfavourite,
     "repost": services.reblog,
     "unrepost": services.unreblog,
+    "pin": pins.pin,
+    "unpin": pins.unpin,
 }
 
 
@@ -112,7 +114,7 @@ def _compose_again(request: HttpRequest, exc: UserError, reply_to_id: str | None
 @require_POST
 @page
 def act(request: HttpRequest, status_id: str, action: str) -> HttpResponse:
-    """Like, unlike, repost, unrepost or delete; answers with the updated card for app.js."""
+    """Like, unlike, repost, unrepost, pin, unpin or delete; answers with the updated card for app.js."""
     reader = request.user
     if action == "delete":
         services.delete_status(reader, status_id)
@@ -122,7 +124,7 @@ def act(request: HttpRequest, status_id: str, action: str) -> HttpResponse:
         target = back(request)
         # The page of the deleted post itself is gone.
         return redirect("home" if target.rstrip("/").endswith(f"/{status_id}") else target)
-    if action in ("like", "repost"):
+    if action in ("like", "repost", "pin"):
         reason = refusal(reader)  # also covers an account without a membership row (createsuperuser)
         if reason is not None:
             return refused(request, reason)

@@ -38,7 +38,7 @@ urlpatterns = [
     path("statuses/new", status_views.compose, name="compose"),
     path("polls/<str:poll_id>/votes", poll_views.vote, name="poll-vote"),
     re_path(
-        r"^statuses/(?P<status_id>[^/]+)/(?P<action>like|unlike|repost|unrepost|delete)$",
+        r"^statuses/(?P<status_id>[^/]+)/(?P<action>like|unlike|repost|unrepost|pin|unpin|delete)$",
         status_views.act,
         name="status-action",
     ),

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from obole.accounts.models import Account
+from obole.lib.snowflake import next_id
 from obole.posts.models.status import Status
 
 
@@ -20,3 +22,15 @@ class StatusTag(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["tag", "status"], name="status_tag_once")]
+
+
+class TagFollow(models.Model):
+    """A member follows a hashtag: its public posts come into their home (obole.posts.tag_follows)."""
+
+    id = models.BigIntegerField(primary_key=True, default=next_id, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="+")
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["account", "tag"], name="tag_follow_once")]
+        indexes = [models.Index(fields=["tag"], name="tag_follow_by_tag")]

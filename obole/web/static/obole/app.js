@@ -153,7 +153,11 @@
         article.replaceWith(replacement);
         var again = action && replacement.querySelector('[data-action="' + action + '"]');
         if (again) again.focus();
-        var names = { like: ["Liked.", "Like removed."], repost: ["Reposted.", "Repost removed."] };
+        var names = {
+          like: ["Liked.", "Like removed."],
+          repost: ["Reposted.", "Repost removed."],
+          pin: ["Pinned to your profile.", "Unpinned from your profile."],
+        };
         if (names[action]) announce(names[action][wasPressed ? 1 : 0]);
       })
       .catch(function () { form.submit(); });
