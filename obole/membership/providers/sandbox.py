@@ -20,6 +20,12 @@ expiry dates and malformed CVCs are refused.
 Webhooks are signed like Stripe's: header `Obole-Sandbox-Signature:
 t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with
 OBOLE_SANDBOX_WEBHOOK_SECRET, accepted for five minutes.
+
+Two knobs make it behave like a provider across a network, for benchmarks and
+tests only (both off by default): OBOLE_SANDBOX_LATENCY_MS, the time a new
+charge takes to answer, and OBOLE_SANDBOX_RATE_LIMIT, the charge requests per
+second it accepts (per process, over a sliding second) before it refuses more
+as Stripe does, with a 429 and a Retry-After — raised here as ProviderBusy.
 """
 
 from __future__ import annotations
@@ -28,7 +34,9 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
 
@@ -38,6 +46,7 @@ from django.db import IntegrityError
 from django.views.decorators.debug import sensitive_variables
 
 from obole.membership.cards import CardSummary, brand_of, check_card, fingerprint
+from obole.membership.errors import ProviderBusy
 from obole.membership.models import SandboxCharge, SandboxPaymentMethod, SandboxRefund
 from obole.membership.providers.base import (
     DISPUTE_CREATED,
@@ -83,6 +92,31 @@ def _country_of(digits: str) -> str:
     return "US"
 
 
+class RateLimit:
+    """At most `limit` requests in any second; past it, a 429 with a Retry-After in whole seconds."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sent: deque[float] = deque()
+        self.refused = 0
+
+    def admit(self, limit: int) -> None:
+        if not limit:
+            return
+        with self.lock:
+            now = time.monotonic()
+            while self.sent and self.sent[0] <= now - 1:
+                self.sent.popleft()
+            if len(self.sent) >= limit:
+                self.refused += 1
+                raise ProviderBusy(
+                    "Too many requests hit the API too quickly (sandbox rate limit).",
+                    reason="rate_limited",
+                    retry_after=1,
+                )
+            self.sent.append(now)
+
+
 class SandboxCard(pydantic.BaseModel):
     """What a client sends to pay with the sandbox provider."""
 
@@ -98,6 +132,9 @@ class SandboxCard(pydantic.BaseModel):
 class SandboxProvider:
     name = "sandbox"
     attach_schema = SandboxCard
+
+    def __init__(self) -> None:
+        self.rate_limit = RateLimit()
 
     @sensitive_variables("source", "digits")
     def attach(self, source: SandboxCard, *, now: datetime, account=None) -> AttachedMethod:
@@ -123,6 +160,7 @@ class SandboxProvider:
         """Nothing to let go of: a sandbox card is only ever charged through an Obole row."""
 
     def charge(self, method_ref: str, amount: int, currency: str, *, idempotency_key: str) -> ChargeResult:
+        self.rate_limit.admit(settings.OBOLE_SANDBOX_RATE_LIMIT)
         existing = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
         if existing is None:
             if settings.OBOLE_SANDBOX_LATENCY_MS:
