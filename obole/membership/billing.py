@@ -80,6 +80,9 @@ class Report:
     # Answers asking to come back later: 429 (rate limited) and 409 (key in use).
     rate_limited: int = 0
     in_use: int = 0
+    # Wall time spent waiting for the provider's answers, in milliseconds: the
+    # rest of a run's time is Obole's own.
+    provider_ms: int = 0
 
     def __str__(self) -> str:
         return ", ".join(f"{name} {value}" for name, value in vars(self).items())
@@ -110,6 +113,7 @@ def run(
     report.expired = expire_ended(now)
     # Pool threads have connections of their own, which cannot see the rows of
     # a transaction the caller holds open (as tests do): then charge serially.
+    waited = 0.0
     with _Charger(1 if connection.in_atomic_block else concurrency) as charger:
         for _ in range(MAX_ROUNDS):
             report.invoiced += invoices.open_renewals(now, run_id=run_id)
@@ -128,7 +132,9 @@ def run(
                 if claimed:  # the next batch starts past this one (invoices.claim_batch)
                     after = claimed[-1].pk
                 report.skipped += seen - len(claimed)
+                sent = time.perf_counter()
                 results = charger.charge(claimed)
+                waited += time.perf_counter() - sent
                 # No answer (the provider was out of reach): the claim stays, and a
                 # later run sends the same key again once it is stale.
                 outcomes = [(i.pk, i.attempts, r) for i, r in zip(claimed, results, strict=True) if r]
@@ -137,6 +143,7 @@ def run(
                     _count(recorded, report)
                 progress.advance(seen)
     report.rate_limited, report.in_use = charger.busy["rate_limited"], charger.busy["in_use"]
+    report.provider_ms = round(waited * 1000)
     log.info("billing run as of %s: %s", now.isoformat(), report)
     return report
 
@@ -173,11 +180,15 @@ class _Charger:
                 with self.lock:
                     self.busy[busy.reason] = self.busy.get(busy.reason, 0) + 1
                 if retry == BUSY_RETRIES:
-                    log.warning("invoice %s attempt %s: the provider is still busy", invoice.pk, invoice.attempts)
+                    log.warning(
+                        "invoice %s attempt %s: the provider is still busy", invoice.pk, invoice.attempts
+                    )
                     return None
                 time.sleep(backoff(retry, busy.retry_after))
             except ProviderUnavailable:
-                log.warning("invoice %s attempt %s: the provider did not answer", invoice.pk, invoice.attempts)
+                log.warning(
+                    "invoice %s attempt %s: the provider did not answer", invoice.pk, invoice.attempts
+                )
                 return None
         return None
 

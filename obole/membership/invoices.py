@@ -210,10 +210,10 @@ def _claim_skipping_locked(candidates, run_id: str, size: int) -> tuple[int, lis
     table = connection.ops.quote_name(Invoice._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} SET "
+            f"UPDATE {table} SET "  # noqa: S608
             f"attempts = CASE WHEN status = %s THEN attempts + 1 ELSE attempts END, "
             f"status = %s, claimed_at = %s, claimed_by = %s "
-            f"WHERE id IN ({picked} FOR UPDATE OF {table} SKIP LOCKED) RETURNING id",
+            f"WHERE id IN ({picked} FOR UPDATE OF {table} SKIP LOCKED) RETURNING id",  # noqa: S608 (Django's SQL)
             [inv.OPEN, inv.CHARGING, timezone.now(), run_id, *params],
         )
         ids = [row[0] for row in cursor.fetchall()]
@@ -323,7 +323,9 @@ def _record_renewals_paid(renewals: list[tuple[Membership, Invoice, ChargeResult
         pending_ref="",
         claimed_by="",
     )
-    period_end = Invoice.objects.filter(pk__in=invoice_ids, membership_id=OuterRef("pk")).values("period_end")[:1]
+    period_end = Invoice.objects.filter(pk__in=invoice_ids, membership_id=OuterRef("pk")).values(
+        "period_end"
+    )[:1]
     Membership.objects.filter(pk__in=[membership.pk for membership, _, _ in renewals]).update(
         state=states.ACTIVE,
         state_changed_at=now,
