@@ -8,6 +8,7 @@ reads its settings once per process, so each database needs a process.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -15,6 +16,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -101,3 +104,28 @@ def setup_django() -> None:
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "obole.settings")
     django.setup()
+
+
+def add_trial_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of a harness that runs a trial per database and records it."""
+    parser.add_argument("--databases", nargs="+", default=None, choices=["sqlite", "postgresql"])
+    parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+
+
+def run_trials(
+    args: argparse.Namespace,
+    measure: Callable[[str, argparse.Namespace], dict],
+    show: Callable[[dict], str],
+) -> tuple[list[dict], float]:
+    """`measure` on each of `--databases` (default: SQLite, and PostgreSQL when reachable).
+
+    Prints `show(row)` for each; returns the rows and the seconds they took.
+    """
+    args.databases = args.databases or ["sqlite"] + (["postgresql"] if postgres_available() else [])
+    began = time.monotonic()
+    rows = []
+    for database in args.databases:
+        rows.append(measure(database, args))
+        print(show(rows[-1]))
+    return rows, time.monotonic() - began

@@ -43,6 +43,7 @@ import secrets
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -123,29 +124,48 @@ def run(
                 break
             progress.start(total)
             after = 0
+            # A batch's charges are sent while the batch before it is recorded,
+            # so the pool always has the next batch queued behind the current one.
+            previous: _Batch | None = None
             while True:
                 seen, claimed = invoices.claim_batch(
                     run_id, now=now, reclaim_after=reclaim_after, size=batch, dead_runs=dead, after=after
                 )
-                if not seen:
-                    break
                 if claimed:  # the next batch starts past this one (invoices.claim_batch)
                     after = claimed[-1].pk
                 report.skipped += seen - len(claimed)
-                sent = time.perf_counter()
-                results = charger.charge(claimed)
-                waited += time.perf_counter() - sent
-                # No answer (the provider was out of reach): the claim stays, and a
-                # later run sends the same key again once it is stale.
-                outcomes = [(i.pk, i.attempts, r) for i, r in zip(claimed, results, strict=True) if r]
-                report.unanswered += len(claimed) - len(outcomes)
-                for recorded in invoices.record_outcomes(outcomes, now=now):
-                    _count(recorded, report)
-                progress.advance(seen)
+                current = _Batch(seen, claimed, charger.submit(claimed))
+                if previous is not None:
+                    waited += _record(previous, now, report, progress)
+                previous = current
+                if not seen:  # the last batch was recorded above; this one is empty
+                    break
     report.rate_limited, report.in_use = charger.busy["rate_limited"], charger.busy["in_use"]
     report.provider_ms = round(waited * 1000)
     log.info("billing run as of %s: %s", now.isoformat(), report)
     return report
+
+
+@dataclass
+class _Batch:
+    seen: int
+    claimed: list[inv.Invoice]
+    results: Callable[[], list]
+
+
+def _record(batch: _Batch, now: datetime, report: Report, progress: Progress) -> float:
+    """Wait for a batch's answers and record them; returns the seconds spent waiting."""
+    began = time.perf_counter()
+    results = batch.results()
+    waited = time.perf_counter() - began
+    # No answer (the provider was out of reach, or still busy): the claim stays,
+    # and a later run sends the same key again once it is stale.
+    outcomes = [(i.pk, i.attempts, r) for i, r in zip(batch.claimed, results, strict=True) if r]
+    report.unanswered += len(batch.claimed) - len(outcomes)
+    for recorded in invoices.record_outcomes(outcomes, now=now):
+        _count(recorded, report)
+    progress.advance(batch.seen)
+    return waited
 
 
 def _count(invoice: inv.Invoice, report: Report) -> None:
@@ -166,10 +186,13 @@ class _Charger:
         self.lock = threading.Lock()
         self.busy = {"rate_limited": 0, "in_use": 0}
 
-    def charge(self, claimed: list[inv.Invoice]) -> list:
+    def submit(self, claimed: list[inv.Invoice]) -> Callable[[], list]:
+        """Start sending a batch's charges; the returned function waits for their answers."""
         if self.pool is None:
-            return [self.send(invoice) for invoice in claimed]
-        return list(self.pool.map(self.send, claimed))
+            results = [self.send(invoice) for invoice in claimed]
+            return lambda: results
+        futures = [self.pool.submit(self.send, invoice) for invoice in claimed]
+        return lambda: [future.result() for future in futures]
 
     def send(self, invoice: inv.Invoice):
         """The provider's answer, or None when it gave none (the claim then stays)."""
