@@ -119,9 +119,11 @@ def _renewal(row: tuple, now: datetime, run_id: str) -> Invoice:
     membership_id, anchor, paid_until, declared, issuing = row
     # The card's issuing country sets the price; the country the member declared is the fallback.
     plan = plan_for(issuing or declared)
-    start, end = periods.current_period(anchor or paid_until, plan.interval, now)
-    if start <= paid_until:  # at most one period behind: the next one, as usual
-        start, end = paid_until, periods.next_boundary(anchor or paid_until, plan.interval, paid_until)
+    # At most one period behind (no boundary between paid_until and now): the
+    # next period, from where it was paid, as usual. Otherwise the one running now.
+    start, end = paid_until, periods.next_boundary(anchor or paid_until, plan.interval, paid_until)
+    if end <= now:
+        start, end = periods.current_period(anchor or paid_until, plan.interval, now)
     return Invoice(
         membership_id=membership_id,
         kind=inv.RENEWAL,
