@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Case, F, OuterRef, PositiveSmallIntegerField, Q, Subquery, When
+from django.db.models import Case, Exists, F, OuterRef, PositiveSmallIntegerField, Q, Subquery, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -35,6 +35,9 @@ from obole.membership.providers.base import ChargeResult
 AUTHENTICATION = "authentication_required"
 
 log = logging.getLogger("obole.billing")
+
+# Opening this many invoices in one call refreshes the planner's statistics.
+REPLAN_AFTER = 10_000
 
 
 def open_first(membership: Membership, *, now: datetime) -> Invoice:
@@ -87,18 +90,29 @@ def open_renewals(now: datetime, *, run_id: str = "", batch: int = 1000) -> int:
     billing was stopped, so collecting those periods at once would be a
     surprise bill for a lapse that was the server's, not theirs.
     """
-    ended = (
-        Membership.objects.filter(state=states.ACTIVE, paid_until__lte=now, account__is_active=True)
-        .exclude(invoices__status__in=(inv.OPEN, inv.CHARGING))
-        .order_by("pk")
-        .values_list("pk", "anchor", "paid_until", "account__country", "payment_method__country")
-    )
+
+    def ended(after: int):
+        # Every table is bounded below by `after`, so that PostgreSQL walks each
+        # from the page's first id instead of merging from the start every page.
+        in_flight = Invoice.objects.filter(
+            membership_id=OuterRef("pk"), membership_id__gt=after, status__in=(inv.OPEN, inv.CHARGING)
+        )
+        return (
+            Membership.objects.filter(
+                state=states.ACTIVE, paid_until__lte=now, account__is_active=True, pk__gt=after
+            )
+            .filter(account__pk__gt=after)
+            .exclude(Exists(in_flight))
+            .order_by("pk")
+            .values_list("pk", "anchor", "paid_until", "account__country", "payment_method__country")
+        )
+
     opened = 0
     after = 0
     # Page by key rather than hold one cursor open: on SQLite an open read
     # would pin a snapshot, and a run writing beside it would make our inserts
     # fail at once with "database is locked" instead of waiting their turn.
-    while rows := list(ended.filter(pk__gt=after)[:batch]):
+    while rows := list(ended(after)[:batch]):
         Invoice.objects.bulk_create(
             [_renewal(row, now, run_id) for row in rows],
             ignore_conflicts=True,
@@ -107,6 +121,12 @@ def open_renewals(now: datetime, *, run_id: str = "", batch: int = 1000) -> int:
         opened += Invoice.objects.filter(
             membership_id__in=[row[0] for row in rows], opened_by=run_id, created_at=now
         ).count()
+    if opened >= REPLAN_AFTER and connection.vendor == "postgresql":
+        # So many new rows at once (a month-start batch) leave the planner's
+        # statistics behind until autovacuum catches up, and the claims below
+        # would be planned for a nearly empty table.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Invoice._meta.db_table)}")
     return opened
 
 
