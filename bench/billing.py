@@ -19,17 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from common import HERE, create_database, machine, postgres_available
+
 PERIOD_END = datetime(2026, 12, 1, tzinfo=UTC)
-POSTGRES = "postgres://postgres@127.0.0.1:5432"
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "8"))
 
 
@@ -133,12 +131,7 @@ def fresh_env(database: str, latency_ms: int) -> dict:
     env["OBOLE_SANDBOX_LATENCY_MS"] = str(latency_ms)
     env["OBOLE_LOG_LEVEL"] = "WARNING"
     if database == "postgresql":
-        import psycopg
-
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-            conn.execute("DROP DATABASE IF EXISTS obole_bench")
-            conn.execute("CREATE DATABASE obole_bench")
-        env["OBOLE_DATABASE_URL"] = f"{POSTGRES}/obole_bench"
+        env["OBOLE_DATABASE_URL"] = create_database("obole_bench")
     return env
 
 
@@ -170,16 +163,6 @@ def measure(database: str, members: int, runs: int, latency_ms: int) -> dict:
     }
 
 
-def postgres_available() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(f"{POSTGRES}/postgres", connect_timeout=3).close()
-        return True
-    except Exception:
-        return False
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--members", type=int, default=5000)
@@ -192,8 +175,9 @@ def main() -> None:
         return
 
     databases = ["sqlite"] + (["postgresql"] if postgres_available() else [])
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    print(f"Billing benchmark — {machine}; {args.members} renewals due; sandbox latency {args.latency_ms} ms")
+    print(
+        f"Billing benchmark — {machine()}; {args.members} renewals due; sandbox latency {args.latency_ms} ms"
+    )
     rows = []
     for database in databases:
         for runs in args.runs:
@@ -207,7 +191,7 @@ def main() -> None:
     lines = [
         f"\n## Billing — {datetime.now(UTC):%Y-%m-%d %H:%M} UTC",
         "",
-        f"Machine: {machine}. Command: `.venv/bin/python bench/billing.py --members {args.members} "
+        f"Machine: {machine()}. Command: `.venv/bin/python bench/billing.py --members {args.members} "
         f"--runs {' '.join(map(str, args.runs))} --latency-ms {args.latency_ms}`.",
         "Method: see the docstring of bench/billing.py (renewals recorded / wall time; latency per renewal).",
         "",

@@ -30,54 +30,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import random
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
-import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+from common import HERE, add_trial_arguments, machine, run_trial, run_trials, setup_django
+
 MAX_PERIODS = 120
-
-
-def fresh_env(database: str, latency_ms: int) -> tuple[dict, str | None]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
-    env["OBOLE_DATA_DIR"] = tempfile.mkdtemp(prefix="obole-crash-")
-    env["OBOLE_SANDBOX_LATENCY_MS"] = str(latency_ms)
-    env["OBOLE_LOG_LEVEL"] = "WARNING"
-    if database != "postgresql":
-        return env, None
-    import psycopg
-
-    name = f"obole_crash_billing_{os.getpid()}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env["OBOLE_DATABASE_URL"] = f"{POSTGRES}/{name}"
-    return env, name
-
-
-def drop(name: str | None) -> None:
-    if name:
-        import psycopg
-
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def trial(args: argparse.Namespace) -> dict:
     """In a child process whose environment points at a fresh database: seed, kill, check."""
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "obole.settings")
-    django.setup()
+    setup_django()
     from billing import PERIOD_END, child_seed
 
     from obole.membership.models import Invoice, SandboxCharge
@@ -174,30 +140,15 @@ def check(members: int, periods: int, anchor: datetime, boundary) -> list[str]:
 
 
 def measure(database: str, args: argparse.Namespace) -> dict:
-    env, name = fresh_env(database, args.latency_ms)
-    try:
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", "--members", str(args.members), "--kills", str(args.kills)]
-            + ["--seed", str(args.seed), "--window", str(args.window), "--latency-ms", str(args.latency_ms)]
-            + ["--concurrency", str(args.concurrency), "--kills-per-period", str(args.kills_per_period)],
-            env=env, capture_output=True, text=True, cwd=HERE.parent,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise SystemExit(f"the {database} trial failed:\n{done.stderr[-3000:]}")
-        return {"database": database, **json.loads(done.stdout.strip().splitlines()[-1])}
-    finally:
-        drop(name)
-        shutil.rmtree(env["OBOLE_DATA_DIR"], ignore_errors=True)
-
-
-def postgres_available() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(f"{POSTGRES}/postgres", connect_timeout=3).close()
-        return True
-    except Exception:
-        return False
+    return run_trial(
+        __file__,
+        database,
+        ["--members", str(args.members), "--kills", str(args.kills), "--seed", str(args.seed)]
+        + ["--window", str(args.window), "--latency-ms", str(args.latency_ms)]
+        + ["--concurrency", str(args.concurrency), "--kills-per-period", str(args.kills_per_period)],
+        prefix="crash-billing",
+        settings={"OBOLE_SANDBOX_LATENCY_MS": str(args.latency_ms)},
+    )
 
 
 def record(rows: list[dict], args: argparse.Namespace, machine: str, took: float) -> None:
@@ -227,6 +178,18 @@ def record(rows: list[dict], args: argparse.Namespace, machine: str, took: float
         handle.write("\n".join(lines) + "\n")
 
 
+def show(row: dict) -> str:
+    return "\n".join(
+        [
+            f"  {row['database']:10} kills {row['kills']} (money taken, unrecorded: "
+            f"{row['kills_with_money_unrecorded']})  runs {row['runs']}  periods {row['periods']}  "
+            f"charges {row['charges']}  double {row['double_charges']}  missed {row['missed']}  "
+            f"left claimed {row['left_claimed']}",
+            *(f"    {problem}" for problem in row["problems"]),
+        ]
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=60, help="runs to kill, per database")
@@ -236,32 +199,16 @@ def main() -> None:
     parser.add_argument("--kills-per-period", type=int, default=4)
     parser.add_argument("--latency-ms", type=int, default=20, help="sandbox provider latency per charge")
     parser.add_argument("--concurrency", type=int, default=4, help="charges in flight per run")
-    parser.add_argument("--databases", nargs="+", default=None, choices=["sqlite", "postgresql"])
-    parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    add_trial_arguments(parser)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(trial(args)))
         return
 
-    args.databases = args.databases or ["sqlite"] + (["postgresql"] if postgres_available() else [])
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    print(f"Crash safety of billing — {machine}; {args.members} members; seed {args.seed}")
-    began = time.monotonic()
-    rows = []
-    for database in args.databases:
-        row = measure(database, args)
-        rows.append(row)
-        print(
-            f"  {database:10} kills {row['kills']} (money taken, unrecorded: "
-            f"{row['kills_with_money_unrecorded']})  runs {row['runs']}  periods {row['periods']}  "
-            f"charges {row['charges']}  double {row['double_charges']}  missed {row['missed']}  "
-            f"left claimed {row['left_claimed']}"
-        )
-        for problem in row["problems"]:
-            print(f"    {problem}")
+    print(f"Crash safety of billing — {machine()}; {args.members} members; seed {args.seed}")
+    rows, took = run_trials(args, measure, show)
     if not args.no_record:
-        record(rows, args, machine, time.monotonic() - began)
+        record(rows, args, machine(), took)
     if any(r["double_charges"] or r["missed"] or r["left_claimed"] or r["problems"] for r in rows):
         raise SystemExit("billing was not exactly once")
 

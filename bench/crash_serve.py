@@ -24,54 +24,22 @@ import contextlib
 import http.client
 import json
 import os
-import platform
 import random
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-POSTGRES = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+from common import HERE, add_trial_arguments, machine, run_trial, run_trials, setup_django
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-def fresh_env(database: str) -> tuple[dict, str | None]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
-    env["OBOLE_DATA_DIR"] = tempfile.mkdtemp(prefix="obole-crash-serve-")
-    env["OBOLE_LOG_LEVEL"] = "WARNING"
-    # The load is the point here, not the per-account limits.
-    env["OBOLE_RATE_LIMIT_REQUESTS"] = "0"
-    env["OBOLE_RATE_LIMIT_POSTS"] = "0"
-    if database != "postgresql":
-        return env, None
-    import psycopg
-
-    name = f"obole_crash_serve_{os.getpid()}"
-    with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    env["OBOLE_DATABASE_URL"] = f"{POSTGRES}/{name}"
-    return env, name
-
-
-def drop(name: str | None) -> None:
-    if name:
-        import psycopg
-
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def seed(clients: int) -> list[str]:
@@ -180,10 +148,7 @@ class Poster(threading.Thread):
 
 
 def trial(args: argparse.Namespace) -> dict:
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "obole.settings")
-    django.setup()
+    setup_django()
     from django.db import connection
 
     from obole.posts.models import Status
@@ -225,29 +190,15 @@ def trial(args: argparse.Namespace) -> dict:
 
 
 def measure(database: str, args: argparse.Namespace) -> dict:
-    env, name = fresh_env(database)
-    try:
-        done = subprocess.run(
-            [sys.executable, __file__, "--child", "--kills", str(args.kills), "--clients", str(args.clients)]
-            + ["--seed", str(args.seed), "--window", str(args.window)],
-            env=env, capture_output=True, text=True, cwd=HERE.parent,
-        )  # fmt: skip
-        if done.returncode != 0:
-            raise SystemExit(f"the {database} trial failed:\n{done.stderr[-3000:]}")
-        return {"database": database, **json.loads(done.stdout.strip().splitlines()[-1])}
-    finally:
-        drop(name)
-        shutil.rmtree(env["OBOLE_DATA_DIR"], ignore_errors=True)
-
-
-def postgres_available() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(f"{POSTGRES}/postgres", connect_timeout=3).close()
-        return True
-    except Exception:
-        return False
+    return run_trial(
+        __file__,
+        database,
+        ["--kills", str(args.kills), "--clients", str(args.clients), "--seed", str(args.seed)]
+        + ["--window", str(args.window)],
+        prefix="crash-serve",
+        # The load is the point here, not the per-account limits.
+        settings={"OBOLE_RATE_LIMIT_REQUESTS": "0", "OBOLE_RATE_LIMIT_POSTS": "0"},
+    )
 
 
 def record(rows: list[dict], args: argparse.Namespace, machine: str, took: float) -> None:
@@ -275,34 +226,29 @@ def record(rows: list[dict], args: argparse.Namespace, machine: str, took: float
         handle.write("\n".join(lines) + "\n")
 
 
+def show(row: dict) -> str:
+    return (
+        f"  {row['database']:10} kills {row['kills']}  acknowledged {row['acknowledged']}  "
+        f"lost {row['lost']}  not 2xx {row['refused']}  no answer {row['broken']}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--kills", type=int, default=20, help="server kills, per database")
     parser.add_argument("--clients", type=int, default=8, help="members posting at once")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--window", type=float, default=4.0, help="kill within this many seconds of a start")
-    parser.add_argument("--databases", nargs="+", default=None, choices=["sqlite", "postgresql"])
-    parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    add_trial_arguments(parser)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(trial(args)))
         return
 
-    args.databases = args.databases or ["sqlite"] + (["postgresql"] if postgres_available() else [])
-    machine = f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
-    print(f"Crash safety of posting — {machine}; {args.clients} clients; seed {args.seed}")
-    began = time.monotonic()
-    rows = []
-    for database in args.databases:
-        row = measure(database, args)
-        rows.append(row)
-        print(
-            f"  {database:10} kills {row['kills']}  acknowledged {row['acknowledged']}  lost {row['lost']}  "
-            f"not 2xx {row['refused']}  no answer {row['broken']}"
-        )
+    print(f"Crash safety of posting — {machine()}; {args.clients} clients; seed {args.seed}")
+    rows, took = run_trials(args, measure, show)
     if not args.no_record:
-        record(rows, args, machine, time.monotonic() - began)
+        record(rows, args, machine(), took)
     if any(r["lost"] for r in rows):
         raise SystemExit("a post answered with 2xx was lost")
 

@@ -54,7 +54,6 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-POSTGRES = "postgres://postgres@127.0.0.1:5432"
 # Where the PostgreSQL run keeps its Redis data (flushed first): --redis changes it.
 REDIS = "redis://127.0.0.1:6379/14"
 # Limits counted on every request, as in production, but never reached by the load.
@@ -62,6 +61,7 @@ UNREACHABLE_LIMIT = str(10**9)
 
 sys.path.insert(0, str(ROOT))
 from bench import social_load as load  # noqa: E402
+from bench.common import POSTGRES, create_database, postgres_available  # noqa: E402
 
 WORKLOADS = {
     "posts": ("POST /api/v1/statuses", "post", "/api/v1/statuses"),
@@ -106,28 +106,13 @@ def fresh_env(database: str, args: argparse.Namespace | None = None) -> dict:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     if database == "postgresql":
         assert args is not None, "a PostgreSQL run needs the database and Redis options"
-        import psycopg
-
-        with psycopg.connect(f"{POSTGRES}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{args.postgres_database}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{args.postgres_database}"')
-        env["OBOLE_DATABASE_URL"] = f"{POSTGRES}/{args.postgres_database}"
+        env["OBOLE_DATABASE_URL"] = create_database(args.postgres_database)
         if redis_available(args.redis):
             import redis
 
             redis.Redis.from_url(args.redis).flushdb()
             env["OBOLE_REDIS_URL"] = args.redis
     return env
-
-
-def postgres_available() -> bool:
-    try:
-        import psycopg
-
-        psycopg.connect(f"{POSTGRES}/postgres", connect_timeout=3).close()
-        return True
-    except Exception:
-        return False
 
 
 def redis_available(url: str = REDIS) -> bool:

@@ -230,6 +230,9 @@ else:
 # How often the worker runs billing (renewals, dunning retries, expiry); 0 = never
 # (then run `obole billing run` from cron).
 OBOLE_BILLING_EVERY_MINUTES = env_int("OBOLE_BILLING_EVERY_MINUTES", 10, minimum=0, maximum=1440)
+# Charges a billing run keeps in flight at once: about 100 requests/s (Stripe's
+# default live-mode rate limit) at ~300 ms a charge (docs/scaling.md).
+OBOLE_BILLING_CONCURRENCY = env_int("OBOLE_BILLING_CONCURRENCY", 30, minimum=1, maximum=500)
 # Home timelines (obole.posts.fanout): an account with more followers than this is not
 # fanned out on write; its posts are merged into its followers' home timelines when read.
 OBOLE_FANOUT_MAX_FOLLOWERS = env_int("OBOLE_FANOUT_MAX_FOLLOWERS", 10_000, minimum=0, maximum=10**9)
@@ -427,8 +430,12 @@ OBOLE_THROTTLED_POSTS_PER_HOUR = env_int("OBOLE_THROTTLED_POSTS_PER_HOUR", 10, m
 OBOLE_SANDBOX_WEBHOOK_SECRET = env_str(
     "OBOLE_SANDBOX_WEBHOOK_SECRET", "" if PRODUCTION else f"whsec_{SECRET_KEY[:32]}"
 )
-# Pretend network latency of the sandbox provider, for realistic billing benchmarks.
+# Bench and test knobs of the sandbox provider, off by default (0) and never in
+# production (the sandbox itself is refused there): a pretend network latency
+# per charge, and a rate limit in requests per second past which it answers
+# like Stripe's 429 with a Retry-After (counted per process).
 OBOLE_SANDBOX_LATENCY_MS = env_int("OBOLE_SANDBOX_LATENCY_MS", 0, minimum=0, maximum=60_000)
+OBOLE_SANDBOX_RATE_LIMIT = env_int("OBOLE_SANDBOX_RATE_LIMIT", 0, minimum=0, maximum=100_000)
 
 # Stripe (docs/stripe.md). In the sandbox any Luhn-valid number "pays", which
 # would void both the paywall and the one-card rule: production refuses it.

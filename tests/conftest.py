@@ -162,6 +162,16 @@ def subprocess_env() -> dict[str, str]:
     return env
 
 
+def bench_env() -> tuple[str, dict[str, str]]:
+    """The database the suite runs on, for the harnesses in bench/ (they make their own)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
+    url = os.environ.get("OBOLE_DATABASE_URL", "")
+    if url.startswith("postgres"):
+        env["BENCH_POSTGRES"] = url.rsplit("/", 1)[0]
+        return "postgresql", env
+    return "sqlite", env
+
+
 def obole(*args: str, env: dict | None = None, **kwargs) -> subprocess.Popen:
     return subprocess.Popen(
         [sys.executable, "-m", "obole", *args],

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -16,7 +15,7 @@ import pytest
 
 from obole.membership.models import Invoice, LedgerEntry, SandboxCharge
 from obole.membership.models import invoice as inv
-from tests.conftest import NOW, make_account, obole, subprocess_env
+from tests.conftest import NOW, bench_env, make_account, obole, subprocess_env
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
@@ -91,16 +90,6 @@ def test_a_run_killed_half_way_and_run_again_charges_each_period_once(members):
     assert rerun.returncode == 0, err
     assert_each_renewed_exactly_once(members)
     assert not Invoice.objects.filter(status=inv.CHARGING).exists()
-
-
-def bench_env() -> tuple[str, dict[str, str]]:
-    """The database the suite runs on, for the crash harnesses in bench/ (they make their own)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
-    url = os.environ.get("OBOLE_DATABASE_URL", "")
-    if url.startswith("postgres"):
-        env["BENCH_POSTGRES"] = url.rsplit("/", 1)[0]
-        return "postgresql", env
-    return "sqlite", env
 
 
 def test_the_crash_harness_kills_billing_runs_and_finds_each_period_charged_once():

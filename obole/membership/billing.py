@@ -19,9 +19,15 @@ answers with the charges it already made and they are recorded. Claims of a
 run on another machine are taken over once they are `reclaim_after` old.
 
 Provider calls are network calls (a real provider answers in a few hundred
-milliseconds), so the charges of a batch are sent from a small thread pool;
-claiming and recording stay in the run's own thread and transactions. Several
-runs may work side by side, on one machine or many.
+milliseconds), so the charges of a batch are sent from a thread pool of
+`concurrency` threads (OBOLE_BILLING_CONCURRENCY, 30: about 100 requests/s at
+300 ms each, Stripe's default live-mode rate limit); claiming and recording
+stay in the run's own thread and transactions, a batch at a time. A provider
+that asks to be asked later — a 429 (rate limited) or a 409 (the same key in
+flight elsewhere) — is not a decline: the charge is sent again with the same
+key after the Retry-After it gave, or an exponential backoff with jitter, a
+bounded number of times; still refused, the claim stays, like an unanswered
+one. Several runs may work side by side, on one machine or many.
 
 `now` may be any moment ("billing as of"), which is how tests and demos move
 the clock. Claims and their expiry use the real clock.
@@ -32,25 +38,34 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import random
 import secrets
 import socket
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from obole.membership import invoices, states
-from obole.membership.errors import ProviderUnavailable
+from obole.membership.errors import ProviderBusy, ProviderUnavailable
 from obole.membership.models import Membership
 from obole.membership.models import invoice as inv
 
 log = logging.getLogger("obole.billing")
 
 DEFAULT_RECLAIM_AFTER = timedelta(minutes=10)
-BATCH = 100
+BATCH = 500
 MAX_ROUNDS = 60
+# Backoff when the provider asks to be asked later: 0.5 s, 1 s, 2 s … (at most
+# 30 s, or the Retry-After it gave if longer), each drawn from 100–125 %.
+BUSY_RETRIES = 6
+BUSY_FIRST_DELAY = 0.5
+BUSY_MAX_DELAY = 30.0
 
 
 @dataclass
@@ -63,6 +78,12 @@ class Report:
     lapsed: int = 0
     skipped: int = 0
     unanswered: int = 0
+    # Answers asking to come back later: 429 (rate limited) and 409 (key in use).
+    rate_limited: int = 0
+    in_use: int = 0
+    # Wall time spent waiting for the provider's answers, in milliseconds: the
+    # rest of a run's time is Obole's own.
+    provider_ms: int = 0
 
     def __str__(self) -> str:
         return ", ".join(f"{name} {value}" for name, value in vars(self).items())
@@ -81,9 +102,11 @@ def run(
     *,
     reclaim_after: timedelta = DEFAULT_RECLAIM_AFTER,
     progress: Progress | None = None,
-    concurrency: int = 8,
+    concurrency: int | None = None,
     batch: int = BATCH,
 ) -> Report:
+    if concurrency is None:
+        concurrency = settings.OBOLE_BILLING_CONCURRENCY
     progress = progress or Progress()
     report = Report()
     run_id = new_run_id()
@@ -91,6 +114,7 @@ def run(
     report.expired = expire_ended(now)
     # Pool threads have connections of their own, which cannot see the rows of
     # a transaction the caller holds open (as tests do): then charge serially.
+    waited = 0.0
     with _Charger(1 if connection.in_atomic_block else concurrency) as charger:
         for _ in range(MAX_ROUNDS):
             report.invoiced += invoices.open_renewals(now, run_id=run_id)
@@ -99,23 +123,49 @@ def run(
             if not total:
                 break
             progress.start(total)
+            after = 0
+            # A batch's charges are sent while the batch before it is recorded,
+            # so the pool always has the next batch queued behind the current one.
+            previous: _Batch | None = None
             while True:
                 seen, claimed = invoices.claim_batch(
-                    run_id, now=now, reclaim_after=reclaim_after, size=batch, dead_runs=dead
+                    run_id, now=now, reclaim_after=reclaim_after, size=batch, dead_runs=dead, after=after
                 )
-                if not seen:
-                    break
+                if claimed:  # the next batch starts past this one (invoices.claim_batch)
+                    after = claimed[-1].pk
                 report.skipped += seen - len(claimed)
-                results = charger.charge(claimed)
-                # No answer (the provider was out of reach): the claim stays, and a
-                # later run sends the same key again once it is stale.
-                outcomes = [(i.pk, i.attempts, r) for i, r in zip(claimed, results, strict=True) if r]
-                report.unanswered += len(claimed) - len(outcomes)
-                for recorded in invoices.record_outcomes(outcomes, now=now):
-                    _count(recorded, report)
-                progress.advance(seen)
+                current = _Batch(seen, claimed, charger.submit(claimed))
+                if previous is not None:
+                    waited += _record(previous, now, report, progress)
+                previous = current
+                if not seen:  # the last batch was recorded above; this one is empty
+                    break
+    report.rate_limited, report.in_use = charger.busy["rate_limited"], charger.busy["in_use"]
+    report.provider_ms = round(waited * 1000)
     log.info("billing run as of %s: %s", now.isoformat(), report)
     return report
+
+
+@dataclass
+class _Batch:
+    seen: int
+    claimed: list[inv.Invoice]
+    results: Callable[[], list]
+
+
+def _record(batch: _Batch, now: datetime, report: Report, progress: Progress) -> float:
+    """Wait for a batch's answers and record them; returns the seconds spent waiting."""
+    began = time.perf_counter()
+    results = batch.results()
+    waited = time.perf_counter() - began
+    # No answer (the provider was out of reach, or still busy): the claim stays,
+    # and a later run sends the same key again once it is stale.
+    outcomes = [(i.pk, i.attempts, r) for i, r in zip(batch.claimed, results, strict=True) if r]
+    report.unanswered += len(batch.claimed) - len(outcomes)
+    for recorded in invoices.record_outcomes(outcomes, now=now):
+        _count(recorded, report)
+    progress.advance(batch.seen)
+    return waited
 
 
 def _count(invoice: inv.Invoice, report: Report) -> None:
@@ -133,11 +183,37 @@ class _Charger:
     def __init__(self, concurrency: int):
         self.concurrency = max(1, concurrency)
         self.pool = ThreadPoolExecutor(self.concurrency, "obole-charge") if self.concurrency > 1 else None
+        self.lock = threading.Lock()
+        self.busy = {"rate_limited": 0, "in_use": 0}
 
-    def charge(self, claimed: list[inv.Invoice]) -> list:
+    def submit(self, claimed: list[inv.Invoice]) -> Callable[[], list]:
+        """Start sending a batch's charges; the returned function waits for their answers."""
         if self.pool is None:
-            return [_send(invoice) for invoice in claimed]
-        return list(self.pool.map(_send, claimed))
+            results = [self.send(invoice) for invoice in claimed]
+            return lambda: results
+        futures = [self.pool.submit(self.send, invoice) for invoice in claimed]
+        return lambda: [future.result() for future in futures]
+
+    def send(self, invoice: inv.Invoice):
+        """The provider's answer, or None when it gave none (the claim then stays)."""
+        for retry in range(BUSY_RETRIES + 1):
+            try:
+                return invoices.send_charge(invoice)
+            except ProviderBusy as busy:
+                with self.lock:
+                    self.busy[busy.reason] = self.busy.get(busy.reason, 0) + 1
+                if retry == BUSY_RETRIES:
+                    log.warning(
+                        "invoice %s attempt %s: the provider is still busy", invoice.pk, invoice.attempts
+                    )
+                    return None
+                time.sleep(backoff(retry, busy.retry_after))
+            except ProviderUnavailable:
+                log.warning(
+                    "invoice %s attempt %s: the provider did not answer", invoice.pk, invoice.attempts
+                )
+                return None
+        return None
 
     def __enter__(self) -> _Charger:
         return self
@@ -211,12 +287,10 @@ def cancel_deactivated(now: datetime) -> int:
     return count
 
 
-def _send(invoice: inv.Invoice):
-    try:
-        return invoices.send_charge(invoice)
-    except ProviderUnavailable:
-        log.warning("invoice %s attempt %s: the provider did not answer", invoice.pk, invoice.attempts)
-        return None
+def backoff(retry: int, retry_after: float | None = None) -> float:
+    """Seconds to wait before retry `retry` (0, 1, …) of a charge the provider asked to send later."""
+    delay = max(min(BUSY_MAX_DELAY, BUSY_FIRST_DELAY * 2**retry), retry_after or 0)
+    return delay * random.uniform(1.0, 1.25)  # noqa: S311 (jitter, not a secret)
 
 
 def expire_ended(now: datetime) -> int:

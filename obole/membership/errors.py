@@ -59,3 +59,18 @@ class ProviderUnavailable(MembershipError):
     """The payment provider could not be reached, or failed for a reason that is not the card's."""
 
     status = 503
+
+
+class ProviderBusy(ProviderUnavailable):
+    """The provider asks to be asked again later; the charge's outcome is still unknown.
+
+    `reason` is "rate_limited" (HTTP 429: too many requests) or "in_use" (HTTP 409:
+    the same idempotency key is being answered for another request, such as a
+    run whose claim was taken over while it was still alive). Never a decline:
+    billing waits `retry_after` seconds (when the provider said) or backs off,
+    and sends the same key again.
+    """
+
+    def __init__(self, message: str, *, reason: str, retry_after: float | None = None):
+        super().__init__(message, reason=reason)
+        self.retry_after = retry_after

@@ -13,17 +13,19 @@ A period is charged exactly once because
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Case, F, PositiveSmallIntegerField, Q, When
+from django.db import connection, transaction
+from django.db.models import Case, Exists, F, OuterRef, PositiveSmallIntegerField, Q, Subquery, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from obole.membership import periods, states
 from obole.membership.errors import PaymentInProgress
-from obole.membership.models import Invoice, LedgerEntry, Membership, PaymentMethod, ledger
+from obole.membership.models import Invoice, LedgerEntry, Membership, MembershipEvent, PaymentMethod, ledger
 from obole.membership.models import invoice as inv
 from obole.membership.plans import plan_for
 from obole.membership.providers import get_provider
@@ -33,6 +35,9 @@ from obole.membership.providers.base import ChargeResult
 AUTHENTICATION = "authentication_required"
 
 log = logging.getLogger("obole.billing")
+
+# Opening this many invoices in one call refreshes the planner's statistics.
+REPLAN_AFTER = 10_000
 
 
 def open_first(membership: Membership, *, now: datetime) -> Invoice:
@@ -85,18 +90,29 @@ def open_renewals(now: datetime, *, run_id: str = "", batch: int = 1000) -> int:
     billing was stopped, so collecting those periods at once would be a
     surprise bill for a lapse that was the server's, not theirs.
     """
-    ended = (
-        Membership.objects.filter(state=states.ACTIVE, paid_until__lte=now, account__is_active=True)
-        .exclude(invoices__status__in=(inv.OPEN, inv.CHARGING))
-        .order_by("pk")
-        .values_list("pk", "anchor", "paid_until", "account__country", "payment_method__country")
-    )
+
+    def ended(after: int):
+        # Every table is bounded below by `after`, so that PostgreSQL walks each
+        # from the page's first id instead of merging from the start every page.
+        in_flight = Invoice.objects.filter(
+            membership_id=OuterRef("pk"), membership_id__gt=after, status__in=(inv.OPEN, inv.CHARGING)
+        )
+        return (
+            Membership.objects.filter(
+                state=states.ACTIVE, paid_until__lte=now, account__is_active=True, pk__gt=after
+            )
+            .filter(account__pk__gt=after)
+            .exclude(Exists(in_flight))
+            .order_by("pk")
+            .values_list("pk", "anchor", "paid_until", "account__country", "payment_method__country")
+        )
+
     opened = 0
     after = 0
     # Page by key rather than hold one cursor open: on SQLite an open read
     # would pin a snapshot, and a run writing beside it would make our inserts
     # fail at once with "database is locked" instead of waiting their turn.
-    while rows := list(ended.filter(pk__gt=after)[:batch]):
+    while rows := list(ended(after)[:batch]):
         Invoice.objects.bulk_create(
             [_renewal(row, now, run_id) for row in rows],
             ignore_conflicts=True,
@@ -105,6 +121,12 @@ def open_renewals(now: datetime, *, run_id: str = "", batch: int = 1000) -> int:
         opened += Invoice.objects.filter(
             membership_id__in=[row[0] for row in rows], opened_by=run_id, created_at=now
         ).count()
+    if opened >= REPLAN_AFTER and connection.vendor == "postgresql":
+        # So many new rows at once (a month-start batch) leave the planner's
+        # statistics behind until autovacuum catches up, and the claims below
+        # would be planned for a nearly empty table.
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(Invoice._meta.db_table)}")
     return opened
 
 
@@ -117,9 +139,11 @@ def _renewal(row: tuple, now: datetime, run_id: str) -> Invoice:
     membership_id, anchor, paid_until, declared, issuing = row
     # The card's issuing country sets the price; the country the member declared is the fallback.
     plan = plan_for(issuing or declared)
-    start, end = periods.current_period(anchor or paid_until, plan.interval, now)
-    if start <= paid_until:  # at most one period behind: the next one, as usual
-        start, end = paid_until, periods.next_boundary(anchor or paid_until, plan.interval, paid_until)
+    # At most one period behind (no boundary between paid_until and now): the
+    # next period, from where it was paid, as usual. Otherwise the one running now.
+    start, end = paid_until, periods.next_boundary(anchor or paid_until, plan.interval, paid_until)
+    if end <= now:
+        start, end = periods.current_period(anchor or paid_until, plan.interval, now)
     return Invoice(
         membership_id=membership_id,
         kind=inv.RENEWAL,
@@ -150,22 +174,32 @@ def due(now: datetime, reclaim_after: timedelta, dead_runs: Collection[str] = ()
 
 
 def claim_batch(
-    run_id: str, *, now: datetime, reclaim_after: timedelta, size: int, dead_runs: Collection[str] = ()
+    run_id: str,
+    *,
+    now: datetime,
+    reclaim_after: timedelta,
+    size: int,
+    dead_runs: Collection[str] = (),
+    after: int = 0,
 ) -> tuple[int, list[Invoice]]:
     """Claim up to `size` due invoices with one conditional UPDATE.
 
     Returns how many were due and the ones this run now owns (fewer, when a run
     side by side claimed some first). A fresh claim is a new attempt; taking
     over a stale claim repeats the same attempt, and so the same idempotency key.
+    Only invoices with an id above `after` are looked at: a run walks the due
+    invoices in id order instead of stepping again over the ones it has paid.
     """
-    ids = list(
-        Invoice.objects.filter(due(now, reclaim_after, dead_runs))
+    candidates = (
+        Invoice.objects.filter(due(now, reclaim_after, dead_runs), pk__gt=after)
         # A deactivated account is never charged again (billing.cancel_deactivated
         # voids its invoices; this covers a deactivation between two passes).
         .filter(Q(status=inv.CHARGING) | Q(membership__account__is_active=True))
         .order_by("pk")
-        .values_list("pk", flat=True)[:size]
     )
+    if connection.vendor == "postgresql":
+        return _claim_skipping_locked(candidates, run_id, size)
+    ids = list(candidates.values_list("pk", flat=True)[:size])
     if not ids:
         return 0, []
     Invoice.objects.filter(due(now, reclaim_after, dead_runs), pk__in=ids).update(
@@ -178,8 +212,36 @@ def claim_batch(
         claimed_at=timezone.now(),
         claimed_by=run_id,
     )
+    return len(ids), _owned(ids, run_id)
+
+
+def _owned(ids: list[int], run_id: str) -> list[Invoice]:
     owned = Invoice.objects.filter(pk__in=ids, status=inv.CHARGING, claimed_by=run_id)
-    return len(ids), list(owned.select_related("membership__payment_method").order_by("pk"))
+    return list(owned.select_related("membership__payment_method").order_by("pk"))
+
+
+def _claim_skipping_locked(candidates, run_id: str, size: int) -> tuple[int, list[Invoice]]:
+    """PostgreSQL: claim up to `size` due invoices in one statement.
+
+    The inner SELECT locks the rows it picks (FOR UPDATE, which checks its
+    conditions again against a row changed since the statement began) and
+    skips rows a run side by side has locked, so runs share the work instead
+    of queueing behind each other; the UPDATE then claims exactly those rows.
+    """
+    picked, params = candidates.values("pk")[:size].query.sql_with_params()
+    table = connection.ops.quote_name(Invoice._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET "  # noqa: S608
+            f"attempts = CASE WHEN status = %s THEN attempts + 1 ELSE attempts END, "
+            f"status = %s, claimed_at = %s, claimed_by = %s "
+            f"WHERE id IN ({picked} FOR UPDATE OF {table} SKIP LOCKED) RETURNING id",  # noqa: S608 (Django's SQL)
+            [inv.OPEN, inv.CHARGING, timezone.now(), run_id, *params],
+        )
+        ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return 0, []
+    return len(ids), _owned(ids, run_id)
 
 
 def send_charge(invoice: Invoice) -> ChargeResult:
@@ -220,20 +282,91 @@ def record_outcomes(outcomes: list[tuple[int, int, ChargeResult]], *, now: datet
             m.pk: m for m in Membership.objects.select_for_update().filter(pk__in=owners).order_by("pk")
         }
         locked = {i.pk: i for i in Invoice.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+        per_membership = Counter(invoice.membership_id for invoice in locked.values())
         recorded = []
+        renewals = []
         for invoice_id, attempt, result in outcomes:
             invoice = locked[invoice_id]
             if invoice.status != inv.CHARGING or invoice.attempts != attempt:
                 continue
             recorded.append(invoice)
             membership = memberships[invoice.membership_id]
+            if (
+                result.succeeded
+                and invoice.kind == inv.RENEWAL
+                and membership.state in states.TRANSITIONS["renew"].sources
+                and per_membership[membership.pk] == 1
+            ):
+                renewals.append((membership, invoice, result))
+                continue
             if result.succeeded:
                 _record_paid(membership, invoice, result, now=now)
             else:
                 _record_failed(membership, invoice, result, now=now)
             invoice.claimed_by = ""
             invoice.save()
+        if renewals:
+            _record_renewals_paid(renewals, now=now)
     return recorded
+
+
+def _record_renewals_paid(renewals: list[tuple[Membership, Invoice, ChargeResult]], *, now: datetime) -> None:
+    """The common case of a batch, written set-wise: paid renewals of memberships that renew.
+
+    The same rows as _record_paid would write one by one — a ledger charge, the
+    invoice paid with the card on file, the membership renewed to the end of
+    the period with its audit event — in four statements for the whole batch.
+    The caller holds the locks of every membership and invoice here, and each
+    membership has only this invoice in the batch.
+    """
+    provider = get_provider().name
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(
+            account_id=membership.pk,
+            invoice=invoice,
+            kind=ledger.CHARGE,
+            amount=invoice.amount,
+            currency=invoice.currency,
+            provider=provider,
+            provider_ref=result.provider_ref,
+            memo=f"{invoice.kind} {invoice.period_start:%Y-%m-%d} to {invoice.period_end:%Y-%m-%d}",
+            created_at=now,
+        )
+        for membership, invoice, result in renewals
+    )
+    invoice_ids = [invoice.pk for _, invoice, _ in renewals]
+    card = Membership.objects.filter(pk=OuterRef("membership_id")).values("payment_method_id")[:1]
+    Invoice.objects.filter(pk__in=invoice_ids).update(
+        status=inv.PAID,
+        paid_at=now,
+        paid_with_id=Subquery(card),
+        next_attempt_at=None,
+        last_error="",
+        pending_ref="",
+        claimed_by="",
+    )
+    period_end = Invoice.objects.filter(pk__in=invoice_ids, membership_id=OuterRef("pk")).values(
+        "period_end"
+    )[:1]
+    Membership.objects.filter(pk__in=[membership.pk for membership, _, _ in renewals]).update(
+        state=states.ACTIVE,
+        state_changed_at=now,
+        paid_until=Greatest(Coalesce(F("paid_until"), Subquery(period_end)), Subquery(period_end)),
+    )
+    MembershipEvent.objects.bulk_create(
+        MembershipEvent(membership=membership, transition="renew", from_state=membership.state,
+                        to_state=states.ACTIVE, at=now)
+        for membership, _, _ in renewals
+    )  # fmt: skip
+    for membership, invoice, _ in renewals:
+        # The objects the caller returns say what the rows now say.
+        invoice.status, invoice.paid_at, invoice.claimed_by = inv.PAID, now, ""
+        invoice.paid_with_id = membership.payment_method_id
+        invoice.next_attempt_at, invoice.last_error, invoice.pending_ref = None, "", ""
+        membership.state, membership.state_changed_at = states.ACTIVE, now
+        membership.paid_until = max(filter(None, (membership.paid_until, invoice.period_end)))
+        log.info("invoice %s paid: %s %s (membership %s renewed)", invoice.pk, invoice.amount,
+                 invoice.currency, membership.pk)  # fmt: skip
 
 
 def settle_waiting(invoice_id: int, attempt: int, result: ChargeResult, *, now: datetime) -> Invoice | None:

@@ -7,7 +7,7 @@ payment) so month lengths do not drift: an anchor on 31 January renews on
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -35,11 +35,14 @@ def current_period(anchor: datetime, interval: str, at: datetime) -> tuple[datet
     return boundary(anchor, interval, index - 1), boundary(anchor, interval, index)
 
 
+# The average length of a step, to estimate an index before correcting it.
+_AVERAGE = {"day": timedelta(days=1), "week": timedelta(weeks=1), "month": timedelta(days=365.2425 / 12)}
+_AVERAGE["year"] = _AVERAGE["month"] * 12
+
+
 def _next_index(anchor: datetime, interval: str, after: datetime) -> int:
     step = _STEP[interval]
-    # Estimate the index from the average length of a step, then correct.
-    average = (anchor + step * 12 - anchor) / 12
-    index = max(1, int((after - anchor) / average))
+    index = max(1, int((after - anchor) / _AVERAGE[interval]))
     while index > 1 and anchor + step * (index - 1) > after:
         index -= 1
     while anchor + step * index <= after:

@@ -23,6 +23,12 @@ expiry dates and malformed CVCs are refused.
 Webhooks are signed like Stripe's: header `Obole-Sandbox-Signature:
 t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>">` with
 OBOLE_SANDBOX_WEBHOOK_SECRET, accepted for five minutes.
+
+Two knobs make it behave like a provider across a network, for benchmarks and
+tests only (both off by default): OBOLE_SANDBOX_LATENCY_MS, the time a new
+charge takes to answer, and OBOLE_SANDBOX_RATE_LIMIT, the charge requests per
+second it accepts (per process, over a sliding second) before it refuses more
+as Stripe does, with a 429 and a Retry-After — raised here as ProviderBusy.
 """
 
 from __future__ import annotations
@@ -31,16 +37,20 @@ import hashlib
 import hmac
 import json
 import secrets
+import threading
 import time
+from collections import deque
 from collections.abc import Mapping
 from datetime import datetime
 
 import pydantic
 from django.conf import settings
-from django.db import IntegrityError
+from django.db import connection
+from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from obole.membership.cards import CardSummary, brand_of, check_card, fingerprint
+from obole.membership.errors import ProviderBusy
 from obole.membership.models import SandboxCharge, SandboxPaymentMethod, SandboxRefund
 from obole.membership.providers.base import (
     DISPUTE_CREATED,
@@ -83,6 +93,31 @@ def _charge_outcome(digits: str) -> str:
     return "card_declined" if digits[:6] in FAILS_ON_CHARGE_RANGES.values() else "succeeded"
 
 
+class RateLimit:
+    """At most `limit` requests in any second; past it, a 429 with a Retry-After in whole seconds."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.sent: deque[float] = deque()
+        self.refused = 0
+
+    def admit(self, limit: int) -> None:
+        if not limit:
+            return
+        with self.lock:
+            now = time.monotonic()
+            while self.sent and self.sent[0] <= now - 1:
+                self.sent.popleft()
+            if len(self.sent) >= limit:
+                self.refused += 1
+                raise ProviderBusy(
+                    "Too many requests hit the API too quickly (sandbox rate limit).",
+                    reason="rate_limited",
+                    retry_after=1,
+                )
+            self.sent.append(now)
+
+
 class SandboxCard(pydantic.BaseModel):
     """What a client sends to pay with the sandbox provider."""
 
@@ -98,6 +133,9 @@ class SandboxCard(pydantic.BaseModel):
 class SandboxProvider:
     name = "sandbox"
     attach_schema = SandboxCard
+
+    def __init__(self) -> None:
+        self.rate_limit = RateLimit()
 
     @sensitive_variables("source", "digits")
     def attach(self, source: SandboxCard, *, now: datetime, account=None) -> AttachedMethod:
@@ -123,28 +161,16 @@ class SandboxProvider:
         """Nothing to let go of: a sandbox card is only ever charged through an Obole row."""
 
     def charge(self, method_ref: str, amount: int, currency: str, *, idempotency_key: str) -> ChargeResult:
-        existing = SandboxCharge.objects.filter(idempotency_key=idempotency_key).first()
-        if existing is None:
-            if settings.OBOLE_SANDBOX_LATENCY_MS:
-                time.sleep(settings.OBOLE_SANDBOX_LATENCY_MS / 1000)
-            method = SandboxPaymentMethod.objects.filter(ref=method_ref).first()
-            outcome = method.charge_outcome if method else "no_payment_method"
-            try:
-                existing = SandboxCharge.objects.create(
-                    ref=f"ch_sandbox_{secrets.token_hex(12)}",
-                    idempotency_key=idempotency_key,
-                    payment_method_ref=method_ref,
-                    amount=amount,
-                    currency=currency,
-                    outcome=outcome,
-                )
-            except IntegrityError:
-                # Another process sent the same key at the same moment: same answer.
-                existing = SandboxCharge.objects.get(idempotency_key=idempotency_key)
+        self.rate_limit.admit(settings.OBOLE_SANDBOX_RATE_LIMIT)
+        if settings.OBOLE_SANDBOX_LATENCY_MS:
+            time.sleep(settings.OBOLE_SANDBOX_LATENCY_MS / 1000)
+        ref, outcome = _book_charge(
+            f"ch_sandbox_{secrets.token_hex(12)}", idempotency_key, method_ref, amount, currency
+        )
         return ChargeResult(
-            provider_ref=existing.ref,
-            succeeded=existing.outcome == "succeeded",
-            decline_code="" if existing.outcome == "succeeded" else existing.outcome,
+            provider_ref=ref,
+            succeeded=outcome == "succeeded",
+            decline_code="" if outcome == "succeeded" else outcome,
         )
 
     def refund(self, charge_ref: str, amount: int, *, idempotency_key: str) -> RefundResult:
@@ -216,3 +242,40 @@ class SandboxProvider:
             )
         except (ValueError, KeyError, TypeError):
             raise WebhookError("The webhook body is not a valid event.") from None
+
+
+def _book_charge(ref: str, key: str, method_ref: str, amount: int, currency: str) -> tuple[str, str]:
+    """Write the charge in the sandbox's books once per idempotency key; (ref, outcome) of the one kept.
+
+    One statement on the usual path (a new key), so that the sandbox costs
+    little beside the billing it stands in for. On PostgreSQL its commit does
+    not wait for the disk (synchronous_commit off for this one transaction,
+    set inside the statement): these are a pretend provider's books, and what
+    a benchmark or a crash test kills is the billing process, not the database.
+    """
+    charges = connection.ops.quote_name(SandboxCharge._meta.db_table)
+    methods = connection.ops.quote_name(SandboxPaymentMethod._meta.db_table)
+    quick = connection.vendor == "postgresql"
+    prefix = "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true)) " if quick else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"{prefix}INSERT INTO {charges} "  # noqa: S608 (names from the models)
+            "(ref, idempotency_key, payment_method_ref, amount, currency, outcome, created_at) "
+            f"SELECT %s, %s, %s, %s, %s, COALESCE((SELECT charge_outcome FROM {methods} WHERE ref = %s), "
+            f"'no_payment_method'), %s {'FROM quick ' if quick else ''}WHERE true "
+            "ON CONFLICT (idempotency_key) DO NOTHING RETURNING ref, outcome",
+            [
+                ref,
+                key,
+                method_ref,
+                amount,
+                currency,
+                method_ref,
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+            ],
+        )
+        row = cursor.fetchone()
+        if row is None:  # this key was charged before: the same answer again
+            cursor.execute(f"SELECT ref, outcome FROM {charges} WHERE idempotency_key = %s", [key])  # noqa: S608
+            row = cursor.fetchone()
+    return row[0], row[1]

@@ -34,7 +34,7 @@ from django.db import IntegrityError
 
 from obole.accounts.models import Account
 from obole.membership.cards import CardError, CardSummary, fingerprint
-from obole.membership.errors import ProviderUnavailable
+from obole.membership.errors import ProviderBusy, ProviderUnavailable
 from obole.membership.models import PaymentMethod, StripeCustomer
 from obole.membership.providers.base import (
     AttachDeclined,
@@ -214,8 +214,11 @@ class StripeProvider:
                 return ChargeResult(
                     provider_ref="", succeeded=False, decline_code=error.code or "invalid_request"
                 )
-            # Out of reach, rate-limited or failing: the outcome is unknown, so
-            # nothing is recorded; the same key is sent again later.
+            if error.http_status in (409, 429):
+                # Asked to come back later (the SDK has retried already): not a decline.
+                raise _busy(error) from error
+            # Out of reach or failing: the outcome is unknown, so nothing is
+            # recorded; the same key is sent again later.
             raise ProviderUnavailable(UNREACHABLE) from error
         return result_of(intent.to_dict())
 
@@ -262,6 +265,17 @@ def result_of(intent: dict) -> ChargeResult:
         decline_code=str(error.get("decline_code") or error.get("code") or intent["status"]),
         advice_code=str(error.get("advice_code") or ""),
     )
+
+
+def _busy(error: stripe.StripeError) -> ProviderBusy:
+    """A 429 (rate limited) or a 409 (this idempotency key is in use by a request in flight)."""
+    headers = {str(name).lower(): value for name, value in (error.headers or {}).items()}
+    try:
+        retry_after: float | None = float(headers.get("retry-after", ""))
+    except ValueError:
+        retry_after = None
+    reason = "rate_limited" if error.http_status == 429 else "in_use"
+    return ProviderBusy(UNREACHABLE, reason=reason, retry_after=retry_after)
 
 
 def _decline_code(error: stripe.StripeError) -> str:

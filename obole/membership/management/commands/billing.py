@@ -47,9 +47,9 @@ class Command(BaseCommand):
         run.add_argument(
             "--concurrency",
             type=int,
-            default=8,
+            default=None,
             metavar="N",
-            help="charges sent to the provider at once (default 8)",
+            help="charges sent to the provider at once (default OBOLE_BILLING_CONCURRENCY, 30)",
         )
         run.add_argument(
             "--reclaim-after",
@@ -73,8 +73,8 @@ class Command(BaseCommand):
         else:
             self.refund(options["ledger_id"], options["amount"], options["memo"])
 
-    def run(self, now, reclaim_after: timedelta, concurrency: int) -> None:
-        if concurrency < 1:
+    def run(self, now, reclaim_after: timedelta, concurrency: int | None) -> None:
+        if concurrency is not None and concurrency < 1:
             raise CommandError("--concurrency must be at least 1")
         columns = (
             TextColumn("{task.description}"),
