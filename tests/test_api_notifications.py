@@ -249,7 +249,7 @@ def test_the_home_marker_does_not_change_the_unread_count(member, busy, api_as):
     assert api_as(member).get(f"{NOTIFICATIONS}/unread_count").json() == {"count": 4}
 
 
-def test_a_notifications_page_costs_four_queries_whatever_its_size(
+def test_a_notifications_page_costs_three_queries_whatever_its_size(
     member, api_as, django_assert_max_num_queries
 ):
     for n in range(6):
@@ -261,9 +261,9 @@ def test_a_notifications_page_costs_four_queries_whatever_its_size(
         services.post_status(fan, f"hi @mary {n}", now=NOW)
     api = api_as(member)
     # The token, the notifications with their accounts and statuses, the viewer's flags and filters.
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         assert len(types(api.get(NOTIFICATIONS))) == 24
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(3):
         assert len(types(api.get(NOTIFICATIONS, limit=3, **{"exclude_types[]": ["follow"]}))) == 3
     with django_assert_max_num_queries(2):
         assert api.get(f"{NOTIFICATIONS}/unread_count").json() == {"count": 24}

@@ -21,7 +21,7 @@ from django.http import HttpRequest, JsonResponse
 
 from obole.api import entities
 from obole.api.endpoints import array_param, authorize_if_token, endpoint, truthy
-from obole.api.filters import filtered_page, without_hidden
+from obole.api.filters import without_hidden
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.posts import rendering
 from obole.posts.public import not_a_reply_to_others, public_statuses, tagged
@@ -38,9 +38,7 @@ def home(request: HttpRequest) -> JsonResponse:
         request.account.pk, max_id=page.max_id, since_id=page.since_id, min_id=page.min_id, limit=page.limit
     )
     # The Link header follows the store's page, so a page of deleted statuses does not end the walk.
-    return paged_response(
-        request, filtered_page(rendering.home_page(request.account, ids), request.account, "home"), ids
-    )
+    return paged_response(request, rendering.home_page(request.account, ids), ids)  # filters applied there
 
 
 @endpoint(("GET",))

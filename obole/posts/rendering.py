@@ -46,7 +46,7 @@ from obole.accounts.models import Account, Block
 from obole.lib import rawrows
 from obole.media.entities import attachment
 from obole.posts import polls
-from obole.posts.models import Bookmark, Favourite, Pin, Poll, Status
+from obole.posts.models import Bookmark, Favourite, Filter, Pin, Poll, Status
 from obole.posts.text import plain_to_html
 
 # Entries kept per process, for statuses and for authors each (about, see _Bounded). A page of 20 statuses
@@ -292,11 +292,11 @@ def statuses(
     (`filtered` on what they match: obole.api.filters)."""
     if not rows:
         return []
-    rendered = _render([_listed(row) for row in rows], viewer)
+    rendered, state = _render([_listed(row) for row in rows], viewer)
     if with_text:
         for row, entity in zip(rows, rendered, strict=True):
             entity["text"] = row.text
-    if context is not None and viewer is not None:
+    if context is not None and state is not None and state.filters:
         from obole.api.filters import mark  # the API's FilterResult entities
 
         mark(rendered, rows, viewer, context)
@@ -316,11 +316,12 @@ class ViewerState:
     reblogged: frozenset[int]
     bookmarked: frozenset[int]
     pinned: frozenset[int] = frozenset()
+    filters: bool = False  # whether the viewer has filters at all (obole.posts.filters)
 
 
 def viewer_state(viewer: Account, ids: Iterable[int]) -> ViewerState:
-    """The viewer's own flags on statuses `ids`: one query (a UNION ALL of four index lookups),
-    written out in SQL as every timeline page pays it."""
+    """The viewer's own flags on statuses `ids`, and whether they have filters at all: one query
+    (a UNION ALL of five index lookups), written out in SQL as every timeline page pays it."""
     ids = list(ids)
     if not ids:
         return ViewerState(frozenset(), frozenset(), frozenset(), frozenset())
@@ -333,14 +334,16 @@ def viewer_state(viewer: Account, ids: Iterable[int]) -> ViewerState:
         f"UNION ALL SELECT status_id, 'b' FROM {Bookmark._meta.db_table} "
         f"WHERE account_id = %s AND status_id IN ({marks}) "
         f"UNION ALL SELECT status_id, 'p' FROM {Pin._meta.db_table} "
-        f"WHERE account_id = %s AND status_id IN ({marks})"
+        f"WHERE account_id = %s AND status_id IN ({marks}) "
+        # Whether the viewer has filters (their ids): the page reads them only then.
+        f"UNION ALL SELECT id, 'x' FROM {Filter._meta.db_table} WHERE account_id = %s"
     )
-    found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set()}
+    found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set(), "x": set()}
     with rawrows.prepared_cursor() as cursor:
-        cursor.execute(sql, [viewer.pk, *ids] * 4)
+        cursor.execute(sql, [*([viewer.pk, *ids] * 4), viewer.pk])
         for status_id, flag in cursor.fetchall():
             found[flag].add(status_id)
-    return ViewerState(*(frozenset(found[flag]) for flag in "frbp"))
+    return ViewerState(*(frozenset(found[flag]) for flag in "frbp"), filters=bool(found["x"]))
 
 
 def _with_viewer(entity: dict, pk: int, state: ViewerState) -> None:
@@ -352,15 +355,15 @@ def _with_viewer(entity: dict, pk: int, state: ViewerState) -> None:
     entity["pinned"] = pk in state.pinned
 
 
-def _render(page: list[_Listed], viewer: Account | None) -> list[dict]:
+def _render(page: list[_Listed], viewer: Account | None) -> tuple[list[dict], ViewerState | None]:
     if not page:  # every status of the page was deleted, held or hidden since it was listed
-        return []
+        return [], None
     shown = [item.reblog or item for item in page]
     state = None
     if viewer is not None:
         state = viewer_state(viewer, {item.pk for item in page} | {item.pk for item in shown})
     found_polls = _polls({item.pk: item.author_id for item in shown if item.has_poll}, viewer)
-    return [_compose(item, state, found_polls) for item in page]
+    return [_compose(item, state, found_polls) for item in page], state
 
 
 def _compose(item: _Listed, state: ViewerState | None, found_polls: dict[int, dict]) -> dict:
@@ -471,7 +474,12 @@ def home_page(viewer: Account, ids: list[int]) -> list[dict]:
         cursor.execute(_page_sql(len(ids), connection.vendor), [*ids, True, *([viewer.pk] * 6)])
         found = {row[0]: row for row in cursor.fetchall()}
     page = [_listed_raw(found[pk]) for pk in ids if pk in found]
-    return _render(page, viewer)
+    rendered, state = _render(page, viewer)
+    if state is not None and state.filters:
+        from obole.api.filters import filtered_page  # `filtered`, and "hide" filters applied
+
+        return filtered_page(rendered, viewer, "home")
+    return rendered
 
 
 def _listed_raw(values: tuple) -> _Listed:
