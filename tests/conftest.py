@@ -7,6 +7,7 @@ OBOLE_REQUIRE_SERVICES is set (as CI does).
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -180,4 +181,19 @@ def obole(*args: str, env: dict | None = None, **kwargs) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
         **kwargs,
+    )
+
+
+def assert_error(response, status: int, *words: str) -> None:
+    """An API error answer: its status, and an `error` message naming each of `words` (any case)."""
+    assert response.status_code == status, response.content
+    message = response.json()["error"]
+    for word in words:
+        assert word.lower() in message.lower(), message
+
+
+def send(api: Api, method: str, path: str, body: dict | None = None):
+    """Any method with a JSON body, as apps send PUT and DELETE."""
+    return api.client.generic(
+        method, path, json.dumps(body or {}), content_type="application/json", headers=api.headers
     )

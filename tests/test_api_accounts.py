@@ -14,7 +14,7 @@ from oauth2_provider.models import AccessToken, Application, RefreshToken
 from obole.accounts import graph
 from obole.accounts.models import Account
 from obole.posts import services
-from tests.conftest import PASSWORD, Api, make_account, token_for
+from tests.conftest import PASSWORD, Api, assert_error, make_account, token_for
 from tests.schema import assert_entity
 
 pytestmark = pytest.mark.django_db
@@ -63,13 +63,6 @@ def patch(api: Api, data, *, form: str | None = None):
     return api.client.patch(
         "/api/v1/accounts/update_credentials", body, content_type=content_type, headers=api.headers
     )
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word.lower() in message.lower(), message
 
 
 def link_params(response) -> dict[str, dict[str, list[str]]]:

@@ -9,7 +9,7 @@ import pytest
 from obole.accounts import graph
 from obole.posts import services
 from obole.posts.models import Conversation
-from tests.conftest import Api, make_account
+from tests.conftest import Api, assert_error, make_account
 from tests.schema import assert_entity
 
 CONVERSATIONS = "/api/v1/conversations"
@@ -23,13 +23,6 @@ def paul(db):
 @pytest.fixture
 def quinn(db):
     return make_account("quinn", paid=True)
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word.lower() in message.lower(), message
 
 
 def direct(account, text: str, **options):

@@ -15,7 +15,7 @@ from obole.membership import services as membership_services
 from obole.posts import services
 from obole.posts.models import Mention, Notification, StatusEdit, StatusTag
 from tests import pictures
-from tests.conftest import NOW, make_account
+from tests.conftest import NOW, assert_error, make_account
 from tests.schema import assert_entity
 
 pytestmark = pytest.mark.django_db
@@ -30,13 +30,6 @@ def paul(db):
 
 def put(api, path: str, body: str):
     return api.client.put(path, body, content_type="application/json", headers=api.headers)
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word in message, message
 
 
 def test_an_edit_changes_the_text_sets_edited_at_and_keeps_the_history(member, paul, api_as):

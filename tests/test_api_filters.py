@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from obole.accounts import graph
 from obole.posts import services
 from obole.posts.models import Filter, FilterKeyword
-from tests.conftest import Api, make_account
+from tests.conftest import Api, assert_error, make_account, send
 from tests.schema import assert_entity
 
 FILTERS = "/api/v2/filters"
@@ -19,19 +17,6 @@ HOME = "/api/v1/timelines/home"
 @pytest.fixture
 def paul(db):
     return make_account("paul", paid=True)
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word.lower() in message.lower(), message
-
-
-def send(api: Api, method: str, path: str, body: dict | None = None):
-    return api.client.generic(
-        method, path, json.dumps(body or {}), content_type="application/json", headers=api.headers
-    )
 
 
 def make_filter(api: Api, **body) -> dict:

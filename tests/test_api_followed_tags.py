@@ -9,7 +9,7 @@ from obole.posts import fanout, services
 from obole.posts.models import Tag, TagFollow
 from obole.posts.tag_follows import MAX_FOLLOWED_TAGS
 from obole.posts.timelines import home_from_database, store
-from tests.conftest import NOW, Api, make_account
+from tests.conftest import NOW, Api, assert_error, make_account
 from tests.schema import assert_entity
 
 TAGS = "/api/v1/tags"
@@ -23,13 +23,6 @@ def paul(db):
 @pytest.fixture
 def quinn(db):
     return make_account("quinn", paid=True)
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word.lower() in message.lower(), message
 
 
 def post(account, text: str, **options):

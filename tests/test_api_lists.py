@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from obole.accounts import graph
 from obole.posts import services
 from obole.posts.lists import MAX_LISTS
 from obole.posts.models import AccountList, ListMember
-from tests.conftest import Api, make_account
+from tests.conftest import Api, assert_error, make_account, send
 from tests.schema import assert_entity
 
 LISTS = "/api/v1/lists"
@@ -24,19 +22,6 @@ def paul(db):
 @pytest.fixture
 def quinn(db):
     return make_account("quinn", paid=True)
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word.lower() in message.lower(), message
-
-
-def send(api: Api, method: str, path: str, body: dict | None = None):
-    return api.client.generic(
-        method, path, json.dumps(body or {}), content_type="application/json", headers=api.headers
-    )
 
 
 def make_list(api: Api, **body) -> dict:

@@ -21,7 +21,7 @@ from obole.media.models import MediaAttachment
 from obole.posts import services as post_services
 from obole.posts.models import Status
 from tests import pictures
-from tests.conftest import make_account
+from tests.conftest import assert_error, make_account
 from tests.schema import assert_entity
 
 pytestmark = pytest.mark.django_db
@@ -46,13 +46,6 @@ def served(url: str):
 
 def body_of(response) -> bytes:
     return b"".join(response.streaming_content)
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word in message, message
 
 
 def test_a_member_uploads_a_png_and_gets_a_mastodon_media_attachment(member, api_as):

@@ -14,7 +14,7 @@ from obole.accounts import graph
 from obole.api.models import Marker
 from obole.posts import services
 from obole.posts.models import Notification
-from tests.conftest import NOW, Api, make_account
+from tests.conftest import NOW, Api, assert_error, make_account
 from tests.schema import assert_entity
 
 pytestmark = pytest.mark.django_db
@@ -41,13 +41,6 @@ def busy(member, paul) -> dict[str, Notification]:
 def types(response) -> list[str]:
     assert response.status_code == 200, response.content
     return [entity["type"] for entity in response.json()]
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word in message, message
 
 
 def test_every_kind_of_notification_the_services_make_is_listed_newest_first(member, busy, api_as):

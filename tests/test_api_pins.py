@@ -8,7 +8,7 @@ from obole.accounts import graph
 from obole.posts import services
 from obole.posts.models import Pin
 from obole.posts.pins import MAX_PINS
-from tests.conftest import Api, make_account
+from tests.conftest import Api, assert_error, make_account
 from tests.schema import assert_entity
 
 STATUSES = "/api/v1/statuses"
@@ -17,13 +17,6 @@ STATUSES = "/api/v1/statuses"
 @pytest.fixture
 def paul(db):
     return make_account("paul", paid=True)
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word.lower() in message.lower(), message
 
 
 def pin(api: Api, status_id, action: str = "pin"):

@@ -15,7 +15,7 @@ from django.utils import timezone
 from obole.posts import polls, services
 from obole.posts.models import Notification, Poll, PollVote
 from obole.posts.tasks import notify_ended_polls
-from tests.conftest import make_account
+from tests.conftest import assert_error, make_account
 from tests.schema import assert_entity
 
 pytestmark = pytest.mark.django_db
@@ -32,13 +32,6 @@ def paul(db):
 @pytest.fixture
 def fred(db):
     return make_account("fred", paid=True)
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word in message, message
 
 
 def make_poll(api, **poll) -> dict:

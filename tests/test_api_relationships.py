@@ -12,7 +12,7 @@ from obole.accounts.models import Account, Block, Follow, Mute
 from obole.posts import services
 from obole.posts.models import Notification
 from obole.posts.timelines import store
-from tests.conftest import Api, make_account
+from tests.conftest import Api, assert_error, make_account
 from tests.schema import assert_entity
 
 pytestmark = pytest.mark.django_db
@@ -40,13 +40,6 @@ def counts(*accounts) -> list[tuple[int, int]]:
         tuple(Account.objects.values_list("followers_count", "following_count").get(pk=account.pk))
         for account in accounts
     ]
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word.lower() in message.lower(), message
 
 
 # --- follow and unfollow -------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from obole.accounts import graph
 from obole.accounts.models import Account
 from obole.posts import services
-from tests.conftest import NOW, Api, make_account
+from tests.conftest import NOW, Api, assert_error, make_account
 from tests.schema import assert_entity
 
 pytestmark = pytest.mark.django_db
@@ -33,13 +33,6 @@ def found(response, kind: str) -> list[str]:
     assert response.status_code == 200, response.content
     key = {"accounts": "username", "hashtags": "name", "statuses": "id"}[kind]
     return [entity[key] for entity in response.json()[kind]]
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word in message, message
 
 
 # Accounts

@@ -17,7 +17,7 @@ from django.test import Client
 from obole.accounts import graph
 from obole.posts import services
 from obole.posts.models import Bookmark, Favourite, Status
-from tests.conftest import Api, make_account
+from tests.conftest import Api, assert_error, make_account
 from tests.schema import assert_entity
 
 pytestmark = pytest.mark.django_db
@@ -52,13 +52,6 @@ def link_ids(response) -> dict[str, str]:
         name = rel.split('"')[1]
         found[name] = query["max_id" if name == "next" else "min_id"][0]
     return found
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word in message, message
 
 
 # Posting

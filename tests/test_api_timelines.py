@@ -13,7 +13,7 @@ import pytest
 from obole.accounts import graph
 from obole.posts import services
 from obole.posts.models import Status
-from tests.conftest import NOW, Api, make_account
+from tests.conftest import NOW, Api, assert_error, make_account
 from tests.schema import assert_entity
 
 pytestmark = pytest.mark.django_db
@@ -54,13 +54,6 @@ def follow_link(api: Api, url: str):
     parsed = urlparse(url)
     params = {key: values if len(values) > 1 else values[0] for key, values in parse_qs(parsed.query).items()}
     return api.get(parsed.path, **params)
-
-
-def assert_error(response, status: int, *words: str) -> None:
-    assert response.status_code == status, response.content
-    message = response.json()["error"]
-    for word in words:
-        assert word in message, message
 
 
 # Home
