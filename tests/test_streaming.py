@@ -8,6 +8,7 @@ outbox table; with OBOLE_REDIS_URL (the PostgreSQL run) through Redis pub/sub.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 import os
 import queue
@@ -26,6 +27,14 @@ pytestmark = pytest.mark.slow
 
 SCOPES = ["read", "write", "follow", "push"]
 QUIET = 1.5  # how long a stream is watched for an event that must not come
+
+
+def run_apart(scenario) -> None:
+    """Run an async scenario on an event loop of its own, in a thread of its own: a test run
+    earlier in the session (Playwright's sync API, for one) may have left a loop running in
+    this thread, and asyncio.run() refuses to start inside one."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(lambda: asyncio.run(scenario())).result()
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +234,7 @@ def test_the_notification_stream(server, app, streaming):
             with pytest.raises(TimeoutError):
                 await asyncio.wait_for(socket.recv(), QUIET)
 
-    asyncio.run(scenario())
+    run_apart(scenario)
 
 
 def test_websocket_subscribe_and_unsubscribe(server, app, streaming):
@@ -272,4 +281,4 @@ def test_websocket_subscribe_and_unsubscribe(server, app, streaming):
                 pass
         assert refused.value.response.status_code in (401, 403)
 
-    asyncio.run(scenario())
+    run_apart(scenario)
