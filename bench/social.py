@@ -107,6 +107,9 @@ def fresh_env(database: str, args: argparse.Namespace | None = None) -> dict:
     # spammers (a few posts an hour), which measures the throttle, not the server.
     env["OBOLE_THROTTLED_POSTS_PER_HOUR"] = UNREACHABLE_LIMIT
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+    for setting in getattr(args, "set", None) or []:  # --set: settings under study
+        name, _, value = setting.partition("=")
+        env[name] = value
     if database == "postgresql":
         assert args is not None, "a PostgreSQL run needs the database and Redis options"
         env["OBOLE_DATABASE_URL"] = create_database(args.postgres_database)
@@ -311,6 +314,7 @@ def command(args: argparse.Namespace, databases: list[str]) -> str:
         f"--duration {args.duration} --connections {args.connections} --workers {args.workers} "
         f"--databases {' '.join(databases)} --workloads {' '.join(args.workloads)} "
         f"--fanout-rate {args.fanout_rate:g} --celebrity-followers {args.celebrity_followers}"
+        + "".join(f" --set {setting}" for setting in args.set)
     )
 
 
@@ -399,6 +403,13 @@ def main() -> None:
     parser.add_argument(
         "--celebrity-followers", type=int, default=100_000, help="followers of the celebrity; 0 = none"
     )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="OBOLE_NAME=VALUE",
+        help="a setting of the servers measured (repeatable), e.g. OBOLE_FANOUT_MAX_FOLLOWERS=1000",
+    )
     parser.add_argument("--postgres-database", default="obole_bench", help="dropped and created again")
     parser.add_argument("--redis", default=REDIS, help="Redis URL (its database is flushed)")
     parser.add_argument("--no-record", action="store_true", help="do not append to bench/RESULTS.md")
@@ -407,6 +418,10 @@ def main() -> None:
     if args.child:
         child_seed(args.members, args.statuses, os.environ["OBOLE_DATA_DIR"], args.celebrity_followers)
         return
+    for setting in args.set:
+        name, sep, _ = setting.partition("=")
+        if not sep or not name.startswith("OBOLE_"):
+            parser.error(f"--set takes OBOLE_NAME=VALUE, not {setting!r}")
     if args.members < 20:
         parser.error("--members must be at least 20 (each member follows at least 10 others)")
 

@@ -44,8 +44,7 @@ class BackupError(Exception):
 
 
 def _engine() -> str:
-    engine = connections[DEFAULT_DB_ALIAS].settings_dict["ENGINE"]
-    return "sqlite" if engine.endswith("sqlite3") else "postgresql"
+    return "sqlite" if connections[DEFAULT_DB_ALIAS].vendor == "sqlite" else "postgresql"
 
 
 def backup(path: Path) -> str:

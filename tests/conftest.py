@@ -152,7 +152,7 @@ def subprocess_env() -> dict[str, str]:
     """The environment for an `obole` subprocess that uses the test database."""
     db = connection.settings_dict
     env = dict(os.environ)
-    if db["ENGINE"].endswith("sqlite3"):
+    if connection.vendor == "sqlite":
         env["OBOLE_DATABASE_URL"] = f"sqlite:///{db['NAME']}"
     else:
         user = db["USER"] or "postgres"

@@ -169,10 +169,35 @@ def test_a_revoked_token_a_deactivated_account_and_a_lapsed_membership_count_at_
     assert gone.status_code == 401 and "invalid" in gone.json()["error"]
 
 
-def test_the_render_cache_stays_bounded():
-    from obole.posts.rendering import _Bounded
+def test_each_request_gets_its_own_copy_of_the_token_s_account_read_afresh(member):
+    """find_token keeps the instances made from a token's last row; a request that changes its
+    account never changes the next request's, and a changed row is read, not the kept one."""
+    from obole.api.auth import find_token
 
-    cache = _Bounded(10)
+    raw = token_for(member)
+    first, second = find_token(raw), find_token(raw)
+    assert first.user is not second.user and first.user.membership is not second.user.membership
+    first.user.statuses_count += 5
+    first.user.membership.state = "changed in one request"
+    third = find_token(raw)
+    assert third.user.statuses_count == member.statuses_count
+    assert third.user.membership.state == member.membership.state
+    # As the ORM reads them: aware datetimes and the same values (SQLite selects them as text).
+    stored = AccessToken.objects.select_related("user").get(token=raw)
+    assert third.expires == stored.expires and third.expires.tzinfo is not None
+    assert third.user.date_joined == stored.user.date_joined
+    assert third.user.membership.paid_until == member.membership.paid_until is not None
+
+    Account.objects.filter(pk=member.pk).update(display_name="Renamed", statuses_count=41)
+    fourth = find_token(raw)
+    assert (fourth.user.display_name, fourth.user.statuses_count) == ("Renamed", 41)
+    assert Api(raw).get("/api/v1/accounts/verify_credentials").json()["statuses_count"] == 41
+
+
+def test_the_render_cache_stays_bounded():
+    from obole.lib.bounded import Bounded
+
+    cache = Bounded(10)
     for n in range(25):
         cache.put(n, {"n": n})
     assert len(cache.entries) <= 10

@@ -5,8 +5,12 @@ checksum (RFC 9700), so the lookup hashes what the client sent.
 
 Every authenticated API call runs `find_token`, so it is one query written
 out in SQL (building it with the ORM cost three times as long as running it).
-It is not cached: a revoked token, a deactivated account or a lapsed
-membership shows on the very next request, whichever process serves it.
+The query runs on every request: a revoked token, a deactivated account, a
+lapsed membership or a changed profile shows on the very next request,
+whichever process serves it. What is kept is only the work after it: turning
+the row into model instances cost as much as the query, so each process keeps
+the instances made from the last row read for a token, and when the same token
+reads exactly the same row again, hands out fresh copies of them instead.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from oauth2_provider.models import AccessToken
 
 from obole.accounts.models import Account
 from obole.lib import rawrows
+from obole.lib.bounded import Bounded
 from obole.membership.models import Membership
 
 # Mastodon's scope families: a token with "read" may do everything "read:*" may.
@@ -38,6 +43,11 @@ def bearer_token(request: HttpRequest) -> str | None:
     return None
 
 
+# Tokens whose last row read is kept per process, with the instances made from it.
+RESOLVED_TOKENS = 10_000
+_resolved = Bounded(RESOLVED_TOKENS)
+
+
 def find_token(raw: str) -> AccessToken | None:
     """The live token for `raw`, with its user; None if unknown, revoked or expired."""
     checksum = hashlib.sha256(raw.encode()).hexdigest()
@@ -46,18 +56,30 @@ def find_token(raw: str) -> AccessToken | None:
         found = cursor.fetchone()
     if found is None:
         return None
-    token = rawrows.instance(AccessToken, found[: rawrows.width(AccessToken)])
+    known = _resolved.get(checksum)
+    if known is None or known[0] != found:
+        known = (found, *_instances(found))
+        _resolved.put(checksum, known)
+    _, token, account, membership = known
     if token.expires <= timezone.now():
         return None
-    user = found[rawrows.width(AccessToken) : -rawrows.width(Membership)]
-    account = rawrows.instance(Account, user)
     if not account.is_active:
         return None  # deactivated by staff (or deleted): every token stops at once
-    membership = found[-rawrows.width(Membership) :]
-    if any(value is not None for value in membership):  # one made by createsuperuser has none
-        account.membership = rawrows.instance(Membership, membership)
+    # Copies: a request may change its account (a post counts itself), never the kept ones.
+    token, account = rawrows.copy(token), rawrows.copy(account)
+    if membership is not None:
+        account.membership = rawrows.copy(membership)
     token.user = account
     return token
+
+
+def _instances(found: tuple) -> tuple[AccessToken, Account, Membership | None]:
+    token = rawrows.instance(AccessToken, found[: rawrows.width(AccessToken)])
+    account = rawrows.instance(Account, found[rawrows.width(AccessToken) : -rawrows.width(Membership)])
+    membership = found[-rawrows.width(Membership) :]
+    if all(value is None for value in membership):  # one made by createsuperuser has none
+        return token, account, None
+    return token, account, rawrows.instance(Membership, membership)
 
 
 @functools.cache

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
+from django.db.models.base import ModelState
 
 # How many times the same statement runs on a PostgreSQL connection before it is prepared.
 PREPARE_AFTER = 2
@@ -34,8 +35,19 @@ def columns(model: type[Model], alias: str) -> str:
 
 @functools.cache
 def _columns(model: type[Model], alias: str, vendor: str) -> str:
-    names, _ = _fields(model)
-    return ", ".join(f"{alias}.{connection.ops.quote_name(name)}" for name in names)
+    selected = []
+    for field in model._meta.concrete_fields:
+        column = f"{alias}.{connection.ops.quote_name(field.column)}"
+        if vendor == "sqlite" and field.get_internal_type() in _SQLITE_TEXT_TIMES:
+            # sqlite3 parses a column declared as a date or time when it is fetched, in Python,
+            # and a page of statuses has a hundred of them: selected as text, they are parsed
+            # only if `instance` is asked for them (the hot reads' caches mostly never ask).
+            column = f"CAST({column} AS TEXT)"
+        selected.append(column)
+    return ", ".join(selected)
+
+
+_SQLITE_TEXT_TIMES = frozenset(("DateTimeField", "DateField", "TimeField"))
 
 
 @functools.cache
@@ -64,6 +76,17 @@ def instance(model: type[Model], values: Sequence) -> Model:
             value = convert(value, column, connection)
         values[index] = value
     return model.from_db(connection.alias, _fields(model)[1], values)
+
+
+def copy(row: Model) -> Model:
+    """A fresh instance with `row`'s field values (shallow; no cached relations), as `instance` would
+    make it from the same values, in a tenth of the time."""
+    new = row.__class__.__new__(row.__class__)
+    new.__dict__ = row.__dict__.copy()
+    new._state = state = ModelState()
+    state.adding = False
+    state.db = row._state.db
+    return new
 
 
 def prepared_cursor() -> CursorWrapper:

@@ -32,9 +32,8 @@ instances only for statuses not in the cache.
 from __future__ import annotations
 
 import functools
-import itertools
 import operator
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -44,13 +43,14 @@ from django.templatetags.static import static
 
 from obole.accounts.models import Account, Block
 from obole.lib import rawrows
+from obole.lib.bounded import Bounded
 from obole.media.entities import attachment
 from obole.posts import polls
 from obole.posts.models import Bookmark, Favourite, Filter, Pin, Poll, Status
 from obole.posts.text import plain_to_html
 
-# Entries kept per process, for statuses and for authors each (about, see _Bounded). A page of 20 statuses
-# (with the originals of reposts) is at most 40 entries; an entry is about 2 kB.
+# Entries kept per process, for statuses and for authors each (obole.lib.bounded). A page of 20
+# statuses (with the originals of reposts) is at most 40 entries; an entry is about 2 kB.
 CACHE_SIZE = 20_000
 
 
@@ -72,34 +72,8 @@ def _asset(path: str) -> str:
     return f"{settings.OBOLE_BASE_URL}{static(path)}"
 
 
-class _Bounded:
-    """A bounded mapping: past `size` entries, the oldest half goes. Cheaper than a true LRU on
-    every hit (the hot path), and an entry that goes is only rendered again. Safe under threads:
-    a race can at worst render an entry twice or drop one early, never hand out a wrong one."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self.entries: dict[Hashable, dict] = {}
-        self.get = self.entries.get
-
-    def put(self, key: Hashable, value: dict) -> None:
-        entries = self.entries
-        entries[key] = value
-        if len(entries) > self.size:
-            try:
-                oldest = list(itertools.islice(entries, len(entries) // 2))
-            except RuntimeError:  # another thread changed it meanwhile: start afresh
-                entries.clear()
-                return
-            for old in oldest:
-                entries.pop(old, None)
-
-    def clear(self) -> None:
-        self.entries.clear()
-
-
-_accounts = _Bounded(CACHE_SIZE)
-_statuses = _Bounded(CACHE_SIZE)
+_accounts = Bounded(CACHE_SIZE)
+_statuses = Bounded(CACHE_SIZE)
 
 # What an account's entity shows and a status's viewer-independent entity shows that can
 # change: the version part of their cache keys.
