@@ -10,7 +10,7 @@ the ORM applies (dates on SQLite, JSON fields, booleans).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from django.conf import settings
 from django.db import connection
@@ -76,6 +76,23 @@ def instance(model: type[Model], values: Sequence) -> Model:
             value = convert(value, column, connection)
         values[index] = value
     return model.from_db(connection.alias, _fields(model)[1], values)
+
+
+def id_list(column: str) -> str:
+    """SQL for "`column` is one of the ids of `id_param(ids)`", passed as ONE parameter: the
+    statement's text is then the same however many ids a page has, so PostgreSQL prepares it
+    once per connection and the drivers convert it once, instead of once per length."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])"
+    return f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (a column name of ours)
+
+
+def id_param(ids: Iterable[int]) -> str:
+    """The parameter of `id_list`: an array literal on PostgreSQL, a JSON array on SQLite."""
+    listed = ",".join(str(int(pk)) for pk in ids)
+    if connection.vendor == "postgresql":
+        return "{" + listed + "}"  # an array literal: psycopg dumps a list item by item in Python
+    return "[" + listed + "]"
 
 
 def copy(row: Model) -> Model:

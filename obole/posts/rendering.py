@@ -32,7 +32,6 @@ instances only for statuses not in the cache.
 from __future__ import annotations
 
 import functools
-import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -299,25 +298,29 @@ def viewer_state(viewer: Account, ids: Iterable[int]) -> ViewerState:
     ids = list(ids)
     if not ids:
         return ViewerState(frozenset(), frozenset(), frozenset(), frozenset())
-    marks = ", ".join(["%s"] * len(ids))
-    sql = (
-        f"SELECT status_id, 'f' FROM {Favourite._meta.db_table} "  # noqa: S608 (names from the models)
-        f"WHERE account_id = %s AND status_id IN ({marks}) "
-        f"UNION ALL SELECT reblog_of_id, 'r' FROM {Status._meta.db_table} "
-        f"WHERE account_id = %s AND reblog_of_id IN ({marks}) "
-        f"UNION ALL SELECT status_id, 'b' FROM {Bookmark._meta.db_table} "
-        f"WHERE account_id = %s AND status_id IN ({marks}) "
-        f"UNION ALL SELECT status_id, 'p' FROM {Pin._meta.db_table} "
-        f"WHERE account_id = %s AND status_id IN ({marks}) "
-        # Whether the viewer has filters (their ids): the page reads them only then.
-        f"UNION ALL SELECT id, 'x' FROM {Filter._meta.db_table} WHERE account_id = %s"
-    )
     found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set(), "x": set()}
+    listed = rawrows.id_param(ids)
     with rawrows.prepared_cursor() as cursor:
-        cursor.execute(sql, [*([viewer.pk, *ids] * 4), viewer.pk])
+        cursor.execute(_viewer_sql(connection.vendor), [*([viewer.pk, listed] * 4), viewer.pk])
         for status_id, flag in cursor.fetchall():
             found[flag].add(status_id)
     return ViewerState(*(frozenset(found[flag]) for flag in "frbp"), filters=bool(found["x"]))
+
+
+@functools.cache
+def _viewer_sql(vendor: str) -> str:
+    return (
+        f"SELECT status_id, 'f' FROM {Favourite._meta.db_table} "  # noqa: S608 (names from the models)
+        f"WHERE account_id = %s AND {rawrows.id_list('status_id')} "
+        f"UNION ALL SELECT reblog_of_id, 'r' FROM {Status._meta.db_table} "
+        f"WHERE account_id = %s AND {rawrows.id_list('reblog_of_id')} "
+        f"UNION ALL SELECT status_id, 'b' FROM {Bookmark._meta.db_table} "
+        f"WHERE account_id = %s AND {rawrows.id_list('status_id')} "
+        f"UNION ALL SELECT status_id, 'p' FROM {Pin._meta.db_table} "
+        f"WHERE account_id = %s AND {rawrows.id_list('status_id')} "
+        # Whether the viewer has filters (their ids): the page reads them only then.
+        f"UNION ALL SELECT id, 'x' FROM {Filter._meta.db_table} WHERE account_id = %s"
+    )
 
 
 def _with_viewer(entity: dict, pk: int, state: ViewerState) -> None:
@@ -393,35 +396,29 @@ def poll(row: Poll, viewer: Account | None, own: dict[int, list[int]], now: date
 
 
 # --- The lean path: a page of a home timeline from its ids ---------------------------------
+#
+# The page's query selects no more than the cache needs to answer: for each status and the
+# original of a repost, its id, author and poll flag, and the version columns of it and of
+# its author, as text (parsing a hundred dates a page, on either database, cost more than
+# the query). Only statuses or authors not in the cache are then read in full, by the ORM.
+# The ids travel as one parameter (obole.lib.rawrows.id_list), so the statement's text is
+# the same for every page: prepared once per connection on PostgreSQL, converted once.
+
+
+def _versions(names: tuple[str, ...], alias: str) -> str:
+    return ", ".join(f"CAST({alias}.{connection.ops.quote_name(name)} AS TEXT)" for name in names)
 
 
 @functools.cache
-def _positions(model: type, names: tuple[str, ...]) -> tuple[int, ...]:
-    attnames = [field.attname for field in model._meta.concrete_fields]
-    return tuple(attnames.index(name) for name in names)
-
-
-@functools.cache
-def _picker(model: type, names: tuple[str, ...]) -> operator.itemgetter:
-    return operator.itemgetter(*_positions(model, names))
-
-
-def _raw_key(values: tuple, model: type, names: tuple[str, ...], pk: int) -> tuple:
-    """A cache key from selected (unconverted) values: they differ from the converted ones on
-    SQLite (dates are text), so a status may be cached twice, never wrongly."""
-    return ("raw", pk, _picker(model, names)(values))
-
-
-@functools.cache
-def _page_sql(count: int, vendor: str) -> str:
-    marks = ", ".join(["%s"] * count)
+def _page_sql(vendor: str) -> str:
     sql = (
-        f"SELECT {rawrows.columns(Status, 's')}, {rawrows.columns(Account, 'a')}, "  # noqa: S608
-        f"{rawrows.columns(Status, 'o')}, {rawrows.columns(Account, 'oa')} "
+        f"SELECT s.id, s.account_id, s.has_poll, {_versions(STATUS_VERSION, 's')}, "  # noqa: S608
+        f"{_versions(ACCOUNT_VERSION, 'a')}, o.id, o.account_id, o.has_poll, "
+        f"{_versions(STATUS_VERSION, 'o')}, {_versions(ACCOUNT_VERSION, 'oa')} "
         f"FROM {Status._meta.db_table} s JOIN {Account._meta.db_table} a ON a.id = s.account_id "
         f"LEFT JOIN {Status._meta.db_table} o ON o.id = s.reblog_of_id "
         f"LEFT JOIN {Account._meta.db_table} oa ON oa.id = o.account_id "
-        f"WHERE s.id IN ({marks}) AND a.is_active = %s AND s.moderation = '' "
+        f"WHERE {rawrows.id_list('s.id')} AND a.is_active = %s AND s.moderation = '' "
         "AND (o.id IS NULL OR o.moderation NOT IN ('held', 'removed'))"
     )
     # obole.posts.access.not_blocked, written out: nothing by, reposted from or replying to
@@ -438,16 +435,32 @@ def _page_sql(count: int, vendor: str) -> str:
     return sql
 
 
+# Where each part lies in a row of _page_sql: (id, author, poll flag, status version, author version).
+_STATUS_PART = 3 + len(STATUS_VERSION) + len(ACCOUNT_VERSION)
+
+
 def home_page(viewer: Account, ids: list[int]) -> list[dict]:
     """The statuses `ids` of `viewer`'s home timeline, rendered, in that order: those of deactivated
     accounts, those a block hides and those held or removed by moderation are left out (the same
-    rule as obole.posts.timelines.home_statuses). One query, plus `viewer_state`'s."""
+    rule as obole.posts.timelines.home_statuses). One query, plus `viewer_state`'s, and one
+    more for whatever the cache lacks."""
     if not ids:
         return []
     with rawrows.prepared_cursor() as cursor:
-        cursor.execute(_page_sql(len(ids), connection.vendor), [*ids, True, *([viewer.pk] * 6)])
+        cursor.execute(_page_sql(connection.vendor), [rawrows.id_param(ids), True, *([viewer.pk] * 6)])
         found = {row[0]: row for row in cursor.fetchall()}
-    page = [_listed_raw(found[pk]) for pk in ids if pk in found]
+    parts = [(found[pk][:_STATUS_PART], found[pk][_STATUS_PART:]) for pk in ids if pk in found]
+    missing = {part[0] for pair in parts for part in pair if part[0] is not None and not _cached(part)}
+    rows = _in_full(missing) if missing else {}
+    page = []
+    for own, original in parts:
+        item = _listed_lean(own, rows)
+        if item is not None and original[0] is not None:
+            item.reblog = _listed_lean(original, rows)
+            if item.reblog is None:
+                continue
+        if item is not None:
+            page.append(item)
     rendered, state = _render(page, viewer)
     if state is not None and state.filters:
         from obole.api.filters import filtered_page  # `filtered`, and "hide" filters applied
@@ -456,33 +469,56 @@ def home_page(viewer: Account, ids: list[int]) -> list[dict]:
     return rendered
 
 
-def _listed_raw(values: tuple) -> _Listed:
-    """A `_Listed` from one row of `_page_sql`: model instances are made only for what is not cached."""
-    status_width, account_width = rawrows.width(Status), rawrows.width(Account)
-    own = values[:status_width]
-    author = values[status_width : status_width + account_width]
-    original = values[status_width + account_width : 2 * status_width + account_width]
-    original_author = values[2 * status_width + account_width :]
-    item = _listed_parts(own, author)
-    if original[0] is not None:
-        item.reblog = _listed_parts(original, original_author)
-    return item
+@functools.cache
+def _full_sql(vendor: str) -> str:
+    return (
+        f"SELECT {rawrows.columns(Status, 's')}, {rawrows.columns(Account, 'a')} "  # noqa: S608
+        f"FROM {Status._meta.db_table} s JOIN {Account._meta.db_table} a ON a.id = s.account_id "
+        f"WHERE {rawrows.id_list('s.id')}"
+    )
 
 
-def _listed_parts(own: tuple, author: tuple) -> _Listed:
-    pk_index, account_index, poll_index = _positions(Status, ("id", "account_id", "has_poll"))
-    pk = own[pk_index]
-    status_key = _raw_key(own, Status, STATUS_VERSION, pk)
-    account_key = _raw_key(author, Account, ACCOUNT_VERSION, own[account_index])
+def _in_full(ids: set[int]) -> dict[int, Status]:
+    """The statuses `ids` with their authors, as model instances: what the render cache lacks."""
+    with rawrows.prepared_cursor() as cursor:
+        cursor.execute(_full_sql(connection.vendor), [rawrows.id_param(ids)])
+        found = cursor.fetchall()
+    width = rawrows.width(Status)
+    rows = {}
+    for values in found:
+        row = rawrows.instance(Status, values[:width])
+        row.account = rawrows.instance(Account, values[width:])
+        rows[row.pk] = row
+    return rows
+
+
+def _cached(part: tuple) -> bool:
+    return _statuses.get(_lean_key(part)) is not None and _accounts.get(_author_key(part)) is not None
+
+
+def _lean_key(part: tuple) -> tuple:
+    """The cache key of a status from its part of a page row (versions as text: a status may be
+    cached twice, under this key and under the general renderer's, never wrongly)."""
+    return ("lean", part[0], part[3 : 3 + len(STATUS_VERSION)])
+
+
+def _author_key(part: tuple) -> tuple:
+    return ("lean", part[1], part[3 + len(STATUS_VERSION) :])
+
+
+def _listed_lean(part: tuple, rows: dict[int, Status]) -> _Listed | None:
+    """A `_Listed` from one status's part of a page row; `rows` holds what the cache lacked.
+    None when it was not in the cache and was deleted before it was read in full."""
+    pk, author_id, has_poll = part[0], part[1], part[2]
+    status_key, account_key = _lean_key(part), _author_key(part)
     entity = _statuses.get(status_key)
-    author_entity = _accounts.get(account_key)
-    row = None
-    if entity is None or author_entity is None:
-        row = rawrows.instance(Status, own)
-        row.account = rawrows.instance(Account, author)
-    if entity is None:
-        entity = _cached_status(row, status_key)
-    if author_entity is None:
-        author_entity = _author(row.account, account_key)
-    has_poll = row.has_poll if row is not None else bool(own[poll_index])
-    return _Listed(pk, own[account_index], has_poll, entity, author_entity)
+    author = _accounts.get(account_key)
+    if entity is None or author is None:
+        row = rows.get(pk)
+        if row is None:
+            return None
+        if entity is None:
+            entity = _cached_status(row, status_key)
+        if author is None:
+            author = _author(row.account, account_key)
+    return _Listed(pk, author_id, bool(has_poll), entity, author)

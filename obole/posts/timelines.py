@@ -20,6 +20,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 
 from obole.accounts.models import Account, Block, Follow, Mute
+from obole.lib import rawrows
 from obole.posts.access import SHOWN, not_blocked
 from obole.posts.models import HomeFeedEntry, Mention, Status, StatusTag, TagFollow, Visibility
 
@@ -212,7 +213,7 @@ def _wide_page_sql(owner_id: int, bounds: dict) -> tuple[str, list]:
 def wide_page(owner_id: int, **bounds) -> list[int]:
     """A page of `wide_statuses(owner_id)` ids (oldest first above `min_id`)."""
     sql, params = _wide_page_sql(owner_id, bounds)
-    with connection.cursor() as cursor:
+    with rawrows.prepared_cursor() as cursor:  # a few texts (which bounds are given): prepared
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
@@ -328,7 +329,7 @@ class DatabaseTimelineStore:
             f"WHERE owner_id = %s{where} ORDER BY status_id {order} LIMIT %s) AS fanned "
             f"UNION SELECT id FROM ({wide}) AS wide) AS home ORDER BY id {order} LIMIT %s"
         )
-        with connection.cursor() as cursor:
+        with rawrows.prepared_cursor() as cursor:
             cursor.execute(sql, (owner_id, *params, limit, *wide_params, limit))
             ids = [row[0] for row in cursor.fetchall()]
         return list(reversed(ids)) if min_id is not None else ids
