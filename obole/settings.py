@@ -189,7 +189,7 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         # half-way through; WAL lets readers carry on while one process writes.
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;" + os.environ.get("XPRAGMA", ""),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     if _database["NAME"] != ":memory:":
         keep_sqlite_private(Path(_database["NAME"]))  # it holds sessions: 0600, like the secrets

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
@@ -93,6 +94,12 @@ def id_param(ids: Iterable[int]) -> str:
     if connection.vendor == "postgresql":
         return "{" + listed + "}"  # an array literal: psycopg dumps a list item by item in Python
     return "[" + listed + "]"
+
+
+def moment(value: datetime) -> object:
+    """A datetime as a parameter of hand-written SQL, stored as the ORM stores it (naive UTC
+    text on SQLite)."""
+    return connection.ops.adapt_datetimefield_value(value)
 
 
 def copy(row: Model) -> Model:

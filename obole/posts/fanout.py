@@ -41,6 +41,7 @@ posts as it always has.
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import datetime, timedelta
@@ -87,16 +88,23 @@ def schedule(status: Status, now: datetime) -> None:
 
 def run(status_id: int) -> bool:
     """Fan out one status if it is still pending. Returns whether there was anything to do."""
+    # Read the status and build the statements before the transaction: on SQLite the
+    # transaction is the database's one write lock, and building them inside it kept every
+    # post waiting on the fan-out's Python. A status deleted meanwhile takes its pending
+    # row with it, which the transaction finds.
+    status = Status.objects.select_related("account", "reblog_of").filter(pk=status_id).first()
+    if status is None:
+        return False  # deleted
+    if status.visibility == Visibility.DIRECT or reaches_all_followers(status.account.followers_count):
+        write = store().prepare_add(status)  # the author is in the audience
+    else:
+        write = functools.partial(store().push, status.account_id, status.pk)
     with transaction.atomic():
         # The lock keeps a concurrent run, or the status's deletion, waiting until this commits.
         pending = PendingFanOut.objects.select_for_update().filter(status_id=status_id).first()
         if pending is None:
             return False  # done already, or the status was deleted
-        status = Status.objects.select_related("account", "reblog_of").get(pk=status_id)
-        if status.visibility == Visibility.DIRECT or reaches_all_followers(status.account.followers_count):
-            store().add(status)  # the author is in the audience
-        else:
-            store().push(status.account_id, status.pk)
+        write()
         for owner_id in tag_audience(status).values_list("pk", flat=True).iterator():
             store().push(owner_id, status.pk)  # followers of its hashtags (pushes are idempotent)
         pending.delete()

@@ -13,6 +13,7 @@ interface for scale.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from django.conf import settings
@@ -31,6 +32,10 @@ MERGE_ON_FOLLOW = 40
 class TimelineStore(Protocol):
     def add(self, status: Status) -> None:
         """Put `status` in the home timeline of everyone in its audience (safe to repeat)."""
+
+    def prepare_add(self, status: Status) -> Callable[[], None]:
+        """`add(status)`, made ready to run: what can be worked out before a transaction is, so
+        that the transaction (the fan-out's) holds its locks only while it writes."""
 
     def push(self, owner_id: int, status_id: int) -> None:
         """Put one status in one home timeline (the author's own post, at once)."""
@@ -272,16 +277,23 @@ class DatabaseTimelineStore:
     table = HomeFeedEntry._meta.db_table
 
     def add(self, status: Status) -> None:
-        # One INSERT … SELECT: the audience never travels to Python. ON CONFLICT makes a
-        # repeated fan-out (a retried task) harmless; "WHERE true" is SQLite's way of
-        # telling that ON CONFLICT apart from a join's ON.
+        self.prepare_add(status)()
+
+    def prepare_add(self, status: Status) -> Callable[[], None]:
+        # One INSERT … SELECT: the audience never travels to Python, and is read when the
+        # statement runs. ON CONFLICT makes a repeated fan-out (a retried task) harmless;
+        # "WHERE true" is SQLite's way of telling that ON CONFLICT apart from a join's ON.
         sql, params = audience(status).query.sql_with_params()
-        with connection.cursor() as cursor:
-            insert = (
-                f"INSERT INTO {self.table} (owner_id, status_id) SELECT audience.pk, %s "  # noqa: S608
-                f"FROM ({sql}) AS audience WHERE true ON CONFLICT DO NOTHING"
-            )
-            cursor.execute(insert, (status.pk, *params))
+        insert = (
+            f"INSERT INTO {self.table} (owner_id, status_id) SELECT audience.pk, %s "  # noqa: S608
+            f"FROM ({sql}) AS audience WHERE true ON CONFLICT DO NOTHING"
+        )
+
+        def write() -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(insert, (status.pk, *params))
+
+        return write
 
     def push(self, owner_id: int, status_id: int) -> None:
         HomeFeedEntry.objects.bulk_create(

@@ -28,6 +28,9 @@ ids whose status is gone).
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import redis
 from django.conf import settings
 from django.db.models import Q
@@ -104,6 +107,10 @@ class RedisTimelineStore:
 
     def add(self, status: Status) -> None:
         self._push_many(audience(status).values_list("pk", flat=True).iterator(), [status.pk])
+
+    def prepare_add(self, status: Status) -> Callable[[], None]:
+        # Nothing to prepare: the audience is read, and Redis written, when it runs.
+        return functools.partial(self.add, status)
 
     def push(self, owner_id: int, status_id: int) -> None:
         self._push_many([owner_id], [status_id])

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.conf import settings
 
 from obole.accounts.models import Account
+from obole.lib import rawrows
 from obole.lib.errors import UserError
 from obole.trust import counters
 from obole.trust.counters import Exceeded
@@ -26,10 +27,12 @@ class Throttled(UserError):
 
 def before_post(account: Account, now: datetime) -> bool:
     """Raise Throttled past a throttled account's hourly posts; return whether the post is held."""
-    row = Standing.objects.filter(pk=account.pk).values_list("holding_at", "throttled_at").first()
+    with rawrows.prepared_cursor() as cursor:  # every post asks: one prepared query
+        cursor.execute(_STANDING_SQL, [account.pk])
+        row = cursor.fetchone()
     if row is None:
         return False
-    holding_at, throttled_at = row
+    holding_at, throttled_at = row  # only whether they are set matters here
     if throttled_at is not None:
         try:
             counters.take(
@@ -48,5 +51,12 @@ def before_post(account: Account, now: datetime) -> bool:
 
 def touched(account_id: int, now: datetime) -> None:
     """Mark the account for scoring by the next trust sweep (one UPDATE, or one INSERT the first time)."""
-    if Standing.objects.filter(pk=account_id).update(dirty_at=now) == 0:
+    with rawrows.prepared_cursor() as cursor:
+        cursor.execute(_TOUCH_SQL, [rawrows.moment(now), account_id])
+        updated = cursor.rowcount
+    if updated == 0:
         Standing.objects.get_or_create(account_id=account_id, defaults={"dirty_at": now})
+
+
+_STANDING_SQL = f"SELECT holding_at, throttled_at FROM {Standing._meta.db_table} WHERE account_id = %s"  # noqa: S608
+_TOUCH_SQL = f"UPDATE {Standing._meta.db_table} SET dirty_at = %s WHERE account_id = %s"  # noqa: S608
