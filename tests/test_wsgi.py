@@ -83,3 +83,80 @@ def test_sqlite_statements_are_converted_as_django_converts_them():
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s || '%%'", ["50"])
         assert cursor.fetchone()[0] in ("50%",)
+
+
+# The SQLite writers' queue (obole.lib.sqlite): one transaction at a time, handed over at once.
+
+WRITER_SCRIPT = """
+import os, sys, django
+os.environ["DJANGO_SETTINGS_MODULE"] = "obole.settings"
+django.setup()
+from django.db import transaction, connection
+with connection.cursor() as cursor:
+    cursor.execute("CREATE TABLE IF NOT EXISTS writer_queue (n INTEGER, who TEXT)")
+for n in range(int(sys.argv[1])):
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT COUNT(*) FROM writer_queue")
+            (count,) = cursor.fetchone()
+            cursor.execute("INSERT INTO writer_queue VALUES (%s, %s)", [count, sys.argv[2]])
+"""
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_sqlite_writers_in_several_processes_take_turns(tmp_path):
+    """Each transaction reads the count and writes it back: with writers taking turns, the counts
+    written are 0, 1, 2, … with no gap or repeat, and nobody is told the database is locked."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OBOLE_")}
+    env.update(OBOLE_DATA_DIR=str(tmp_path), OBOLE_DATABASE_URL=f"sqlite:///{tmp_path / 'queue.sqlite3'}")
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER_SCRIPT)
+    subprocess.run([sys.executable, str(script), "1", "setup"], env=env, check=True, timeout=60)
+    writers = [
+        subprocess.Popen([sys.executable, str(script), "60", f"p{n}"], env=env, stderr=subprocess.PIPE)
+        for n in range(3)
+    ]
+    for writer in writers:
+        _, err = writer.communicate(timeout=120)
+        assert writer.returncode == 0, err.decode()[-2000:]
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "queue.sqlite3") as db:
+        counts = [row[0] for row in db.execute("SELECT n FROM writer_queue ORDER BY rowid")]
+    assert counts == list(range(181))
+    assert oct((tmp_path / "queue.sqlite3.lock").stat().st_mode & 0o777) == "0o600"
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_transaction_lets_the_next_writer_in():
+    import threading
+
+    from django.db import IntegrityError, transaction
+
+    from obole.accounts.models import Account
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Account.objects.create(username="twice", email="a@example.com")
+        Account.objects.create(username="twice", email="b@example.com")
+    assert not connection._holds_writer
+    done = []
+
+    def another() -> None:
+        with transaction.atomic():
+            Account.objects.create(username="other", email="c@example.com")
+        done.append(True)
+        connection.close()
+
+    thread = threading.Thread(target=another)
+    thread.start()
+    thread.join(timeout=10)
+    assert done == [True]
+    with transaction.atomic():  # the failed one left nothing; the other thread's is there
+        assert list(
+            Account.objects.filter(username__in=["twice", "other"]).values_list("username", flat=True)
+        ) == ["other"]
