@@ -36,7 +36,8 @@ FOLLOW_SCOPES = frozenset(
 
 
 def bearer_token(request: HttpRequest) -> str | None:
-    header = request.headers.get("Authorization", "")
+    # From META rather than request.headers, which builds a dictionary of every header first.
+    header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()

@@ -57,6 +57,8 @@ def refuse(request: HttpRequest, message: str) -> HttpResponse:
 
 
 def _query_problem(request: HttpRequest) -> str | None:
+    if not request.META.get("QUERY_STRING"):
+        return None  # most API calls have none: no need to parse one
     return _fields_problem(request.GET)
 
 

@@ -449,14 +449,14 @@ def home_page(viewer: Account, ids: list[int]) -> list[dict]:
     with rawrows.prepared_cursor() as cursor:
         cursor.execute(_page_sql(connection.vendor), [rawrows.id_param(ids), True, *([viewer.pk] * 6)])
         found = {row[0]: row for row in cursor.fetchall()}
-    parts = [(found[pk][:_STATUS_PART], found[pk][_STATUS_PART:]) for pk in ids if pk in found]
-    missing = {part[0] for pair in parts for part in pair if part[0] is not None and not _cached(part)}
+    looked = [(_look(found[pk][:_STATUS_PART]), _look(found[pk][_STATUS_PART:])) for pk in ids if pk in found]
+    missing = {seen.pk for pair in looked for seen in pair if seen is not None and not seen.complete}
     rows = _in_full(missing) if missing else {}
     page = []
-    for own, original in parts:
-        item = _listed_lean(own, rows)
-        if item is not None and original[0] is not None:
-            item.reblog = _listed_lean(original, rows)
+    for own, original in looked:
+        item = own.listed(rows)
+        if item is not None and original is not None:
+            item.reblog = original.listed(rows)
             if item.reblog is None:
                 continue
         if item is not None:
@@ -492,33 +492,53 @@ def _in_full(ids: set[int]) -> dict[int, Status]:
     return rows
 
 
-def _cached(part: tuple) -> bool:
-    return _statuses.get(_lean_key(part)) is not None and _accounts.get(_author_key(part)) is not None
+_VERSION_END = 3 + len(STATUS_VERSION)
 
 
-def _lean_key(part: tuple) -> tuple:
-    """The cache key of a status from its part of a page row (versions as text: a status may be
-    cached twice, under this key and under the general renderer's, never wrongly)."""
-    return ("lean", part[0], part[3 : 3 + len(STATUS_VERSION)])
+@dataclass(slots=True)
+class _Seen:
+    """One status's part of a page row, looked up in the caches (each key made and hashed once).
+    The keys hold the versions as text: a status may be cached twice, under this key and
+    under the general renderer's, never wrongly."""
+
+    pk: int
+    author_id: int
+    has_poll: bool
+    status_key: tuple
+    author_key: tuple
+    entity: dict | None
+    author: dict | None
+
+    @property
+    def complete(self) -> bool:
+        return self.entity is not None and self.author is not None
+
+    def listed(self, rows: dict[int, Status]) -> _Listed | None:
+        """Its `_Listed`, rendering from `rows` (what the cache lacked, read in full) what is missing.
+        None when it was not in the cache and was deleted before it was read in full."""
+        entity, author = self.entity, self.author
+        if entity is None or author is None:
+            row = rows.get(self.pk)
+            if row is None:
+                return None
+            if entity is None:
+                entity = _cached_status(row, self.status_key)
+            if author is None:
+                author = _author(row.account, self.author_key)
+        return _Listed(self.pk, self.author_id, self.has_poll, entity, author)
 
 
-def _author_key(part: tuple) -> tuple:
-    return ("lean", part[1], part[3 + len(STATUS_VERSION) :])
-
-
-def _listed_lean(part: tuple, rows: dict[int, Status]) -> _Listed | None:
-    """A `_Listed` from one status's part of a page row; `rows` holds what the cache lacked.
-    None when it was not in the cache and was deleted before it was read in full."""
-    pk, author_id, has_poll = part[0], part[1], part[2]
-    status_key, account_key = _lean_key(part), _author_key(part)
-    entity = _statuses.get(status_key)
-    author = _accounts.get(account_key)
-    if entity is None or author is None:
-        row = rows.get(pk)
-        if row is None:
-            return None
-        if entity is None:
-            entity = _cached_status(row, status_key)
-        if author is None:
-            author = _author(row.account, account_key)
-    return _Listed(pk, author_id, bool(has_poll), entity, author)
+def _look(part: tuple) -> _Seen | None:
+    if part[0] is None:  # no original: not a repost
+        return None
+    status_key = ("lean", part[0], part[3:_VERSION_END])
+    author_key = ("lean", part[1], part[_VERSION_END:])
+    return _Seen(
+        part[0],
+        part[1],
+        bool(part[2]),
+        status_key,
+        author_key,
+        _statuses.get(status_key),
+        _accounts.get(author_key),
+    )
