@@ -47,6 +47,15 @@ def main() -> None:
     root = str(Path(__file__).resolve().parent.parent)
     sys.path.insert(0, root)
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))
+    from granian.http import HTTP1Settings
+
+    from obole.web.management.commands.serve import (
+        DEFAULT_CONNECTIONS,
+        HEADER_READ_TIMEOUT_MS,
+        room_for_connections,
+    )
+
+    # As `obole serve` sets them: backpressure counts open connections, not requests.
     Granian(
         "bench.ceiling:application",
         address=args.host,
@@ -54,7 +63,8 @@ def main() -> None:
         interface=Interfaces.WSGI,
         workers=args.workers,
         blocking_threads=args.threads,
-        backpressure=args.threads,
+        backpressure=room_for_connections(DEFAULT_CONNECTIONS),
+        http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
     ).serve()
 
 
