@@ -141,6 +141,46 @@ def test_wide_posts_merge_with_fanned_out_ones_and_page_as_before(wide, paul):
     assert home(paul, limit=40) == list(everything)
 
 
+def test_pages_of_several_wide_authors_merge_newest_first(wide, paul, quinn):
+    """Each wide author's page is read up to the page's length from its own index, then merged."""
+    graph.follow(paul, quinn, now=NOW)
+    graph.follow(make_account("bob", paid=True), quinn, now=NOW)  # quinn: two followers, wide as well
+    made = [post(wide if n % 2 else quinn, f"post {n}").pk for n in range(12)]
+    newest_first = sorted(made, reverse=True)
+    assert home(paul, limit=5) == newest_first[:5]
+    assert home(paul, max_id=newest_first[4], limit=5) == newest_first[5:10]
+    assert home(paul, min_id=newest_first[-1], limit=3) == newest_first[-4:-1]
+    graph.mute(paul, quinn)
+    assert home(paul, limit=40) == [pk for pk in newest_first if pk not in made[::2]]
+
+
+def test_a_full_page_of_fanned_out_posts_bounds_the_wide_page(wide, paul):
+    """With the fanned-out page full, the wide authors' page is read only inside its span of time
+    (timelines.narrowed): the merged pages are the same as without it, page after page."""
+    carol = make_account("carol", paid=True)
+    graph.follow(paul, carol, now=NOW)
+    made = [post(carol if n % 3 else wide, f"post {n}").pk for n in range(18)]
+    newest_first = sorted(made, reverse=True)
+    walked, max_id = [], None
+    while True:
+        page = home(paul, limit=4, **({"max_id": max_id} if max_id else {}))
+        if not page:
+            break
+        walked += page
+        max_id = page[-1]
+    assert walked == newest_first
+    assert home(paul, min_id=newest_first[-1], limit=4) == newest_first[-5:-1]
+    assert home(paul, since_id=newest_first[6], limit=4) == newest_first[:4]
+
+
+def test_a_wide_author_s_repost_of_a_muted_account_is_left_out(wide, paul, quinn):
+    original = post(quinn, "from quinn")
+    repost = services.reblog(wide, original.pk, now=NOW)
+    assert repost.pk in home(paul)
+    graph.mute(paul, quinn)
+    assert repost.pk not in home(paul)
+
+
 def test_wide_posts_follow_mutes_blocks_and_the_reply_rule(wide, paul, quinn):
     carol = make_account("carol", paid=True)
     graph.follow(paul, carol, now=NOW)

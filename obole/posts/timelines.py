@@ -185,40 +185,96 @@ def _bounds_sql(
     return sql, params
 
 
-def _wide_page_sql(owner_id: int, bounds: dict) -> tuple[str, list]:
-    """`wide_statuses(owner_id)`, one page, written out in SQL.
+def _silenced_sql() -> str:
+    return (
+        f"(SELECT target_id FROM {Mute._meta.db_table} WHERE account_id = %s "  # noqa: S608
+        f"UNION ALL SELECT target_id FROM {Block._meta.db_table} WHERE account_id = %s)"
+    )
 
-    The home read is the hottest query of the server, and building this one
-    with the ORM costs ten times as long as running it. The rules are those of
+
+def _wide_authors_sql() -> str:
+    return (
+        f"SELECT f.target_id FROM {Follow._meta.db_table} f "  # noqa: S608 (names from the models)
+        f"JOIN {Account._meta.db_table} a ON a.id = f.target_id AND a.followers_count > %s "
+        f"WHERE f.follower_id = %s AND f.target_id NOT IN {_silenced_sql()}"
+    )
+
+
+def _wide_authors_params(owner_id: int) -> list:
+    return [settings.OBOLE_FANOUT_MAX_FOLLOWERS, owner_id, owner_id, owner_id]
+
+
+def wide_authors(owner_id: int) -> list[int]:
+    """The accounts `owner_id` follows that are above OBOLE_FANOUT_MAX_FOLLOWERS, less those they
+    mute or block: whose statuses are merged into their home timeline when read. One query."""
+    with rawrows.prepared_cursor() as cursor:
+        cursor.execute(_wide_authors_sql(), _wide_authors_params(owner_id))
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _wide_page_sql(owner_id: int, authors: list[int], bounds: dict, *, windowed: bool) -> tuple[str, list]:
+    """One page of `wide_statuses(owner_id)` by `authors` (from `wide_authors`), written out in SQL.
+
+    `windowed`: the bounds hold the page to a window of time (`narrowed`), so
+    one query reads the authors' statuses inside it from the (account, id)
+    index. Otherwise the newest page of each author is read on its own and
+    stops at the page's length — an author with a million statuses costs what
+    one with twenty does — and the pages are merged. The rules are those of
     `followed_statuses`; the tests hold the two to the same results.
     """
     where, params = _bounds_sql("s.id", bounds["max_id"], bounds["since_id"], bounds["min_id"])
     order = "ASC" if bounds["min_id"] is not None else "DESC"
-    silenced = (
-        f"(SELECT target_id FROM {Mute._meta.db_table} WHERE account_id = %s "  # noqa: S608
-        f"UNION ALL SELECT target_id FROM {Block._meta.db_table} WHERE account_id = %s)"
-    )
-    sql = (
-        f"SELECT s.id FROM {Status._meta.db_table} s "  # noqa: S608 (names from the models)
-        f"JOIN {Follow._meta.db_table} f ON f.target_id = s.account_id AND f.follower_id = %s "
-        f"JOIN {Account._meta.db_table} a ON a.id = f.target_id AND a.followers_count > %s "
-        f"LEFT JOIN {Status._meta.db_table} o ON o.id = s.reblog_of_id "
-        f"WHERE s.visibility <> %s AND s.account_id NOT IN {silenced} "
-        f"AND (o.account_id IS NULL OR o.account_id NOT IN {silenced}) "
+    limit = bounds["limit"]
+    silenced = _silenced_sql()
+    rules = (
+        f"s.visibility <> %s AND (o.account_id IS NULL OR o.account_id NOT IN {silenced}) "  # noqa: S608
         f"AND (s.in_reply_to_account_id IS NULL OR s.in_reply_to_account_id = s.account_id "
         f"OR s.in_reply_to_account_id IN "
-        f"(SELECT target_id FROM {Follow._meta.db_table} WHERE follower_id = %s)){where} "
-        f"ORDER BY s.id {order} LIMIT %s"
+        f"(SELECT target_id FROM {Follow._meta.db_table} WHERE follower_id = %s)){where}"
     )
-    threshold = settings.OBOLE_FANOUT_MAX_FOLLOWERS
-    args = [owner_id, threshold, Visibility.DIRECT, owner_id, owner_id, owner_id, owner_id, owner_id]
-    return sql, [*args, *params, bounds["limit"]]
+    rule_args = [Visibility.DIRECT, owner_id, owner_id, owner_id, *params]
+    statuses = (
+        f"SELECT s.id FROM {Status._meta.db_table} s "  # noqa: S608 (names from the models)
+        f"LEFT JOIN {Status._meta.db_table} o ON o.id = s.reblog_of_id"
+    )
+    if windowed:
+        sql = f"{statuses} WHERE {rawrows.id_list('s.account_id')} AND {rules} ORDER BY s.id {order} LIMIT %s"
+        return sql, [rawrows.id_param(authors), *rule_args, limit]
+    one = f"{statuses} WHERE s.account_id = %s AND {rules} ORDER BY s.id {order} LIMIT %s"
+    each = " UNION ALL ".join(f"SELECT id FROM ({one}) AS w{n}" for n in range(len(authors)))  # noqa: S608
+    sql = f"SELECT id FROM ({each}) AS wide ORDER BY id {order} LIMIT %s"  # noqa: S608
+    args = []
+    for author in authors:
+        args += [author, *rule_args, limit]
+    return sql, [*args, limit]
 
 
-def wide_page(owner_id: int, **bounds) -> list[int]:
-    """A page of `wide_statuses(owner_id)` ids (oldest first above `min_id`)."""
-    sql, params = _wide_page_sql(owner_id, bounds)
-    with rawrows.prepared_cursor() as cursor:  # a few texts (which bounds are given): prepared
+def narrowed(bounds: dict, page: list[int]) -> dict:
+    """`bounds` for the widely followed accounts' page, given the page of fanned-out ids: when that
+    page is full, a wide status older than its oldest (newer than its newest, paging up from
+    min_id) cannot be on the merged page, so the wide page need not look past it. A reader's
+    wide authors may have years of statuses; the merged page spans hours. Marked `windowed`."""
+    if len(page) < bounds["limit"]:
+        return bounds
+    if bounds["min_id"] is None:
+        floor = max(x for x in (bounds["since_id"], min(page)) if x is not None)
+        return {**bounds, "since_id": floor, "windowed": True}
+    ceiling = min(x for x in (bounds["max_id"], max(page)) if x is not None)
+    return {**bounds, "max_id": ceiling, "windowed": True}
+
+
+def wide_page(
+    owner_id: int, authors: list[int] | None = None, *, windowed: bool = False, **bounds
+) -> list[int]:
+    """A page of `wide_statuses(owner_id)` ids (oldest first above `min_id`); `authors` when the
+    caller has read `wide_authors` already. No query at all when the reader follows no account
+    above the threshold (most readers, once `authors` is known)."""
+    if authors is None:
+        authors = wide_authors(owner_id)
+    if not authors:
+        return []
+    sql, params = _wide_page_sql(owner_id, authors, bounds, windowed=windowed)
+    with rawrows.prepared_cursor() as cursor:  # a few texts (authors followed, bounds given): prepared
         cursor.execute(sql, params)
         return [row[0] for row in cursor.fetchall()]
 
@@ -330,21 +386,26 @@ class DatabaseTimelineStore:
         min_id: int | None = None,
         limit: int = 20,
     ) -> list[int]:
-        # One query: the page of fanned-out entries UNION the page of widely followed
-        # accounts' statuses, each bounded by the index it reads, then the page of both.
-        bounds = {"max_id": max_id, "since_id": since_id, "min_id": min_id, "limit": limit}
+        # One query for the page of fanned-out entries and the widely followed accounts the
+        # reader follows (wide_authors); a second for those accounts' page, only if there are
+        # any (wide_page); the two pages merged.
         where, params = _bounds_sql("status_id", max_id, since_id, min_id)
         order = "ASC" if min_id is not None else "DESC"
-        wide, wide_params = _wide_page_sql(owner_id, bounds)
         sql = (
-            f"SELECT id FROM (SELECT id FROM (SELECT status_id AS id FROM {self.table} "  # noqa: S608
+            f"SELECT id, 0 FROM (SELECT status_id AS id FROM {self.table} "  # noqa: S608
             f"WHERE owner_id = %s{where} ORDER BY status_id {order} LIMIT %s) AS fanned "
-            f"UNION SELECT id FROM ({wide}) AS wide) AS home ORDER BY id {order} LIMIT %s"
+            f"UNION ALL SELECT target_id, 1 FROM ({_wide_authors_sql()}) AS wide"
         )
         with rawrows.prepared_cursor() as cursor:
-            cursor.execute(sql, (owner_id, *params, limit, *wide_params, limit))
-            ids = [row[0] for row in cursor.fetchall()]
-        return list(reversed(ids)) if min_id is not None else ids
+            cursor.execute(sql, (owner_id, *params, limit, *_wide_authors_params(owner_id)))
+            found = cursor.fetchall()
+        fanned = sorted((pk for pk, wide in found if not wide), reverse=min_id is None)
+        authors = [pk for pk, wide in found if wide]
+        bounds = {"max_id": max_id, "since_id": since_id, "min_id": min_id, "limit": limit}
+        wide = wide_page(owner_id, authors, **narrowed(bounds, fanned))
+        if wide:
+            return merged(fanned, wide, ascending=min_id is not None, limit=limit)  # newest first
+        return list(reversed(fanned)) if min_id is not None else fanned
 
 
 def home_statuses(owner: Account, ids: list[int]) -> dict[int, Status]:

@@ -43,6 +43,7 @@ from obole.posts.timelines import (
     bounded,
     home_from_database,
     merged,
+    narrowed,
     recent_for_follower,
     wide_page,
 )
@@ -206,7 +207,7 @@ class RedisTimelineStore:
             if not self._past_window(
                 kept, [int(m) for m in oldest if m != COMPLETE.encode()], floor, ids, min_id, limit
             ):
-                wide = wide_page(owner_id, **bounds)
+                wide = wide_page(owner_id, **narrowed(bounds, ids))
                 return merged(ids, wide, ascending=min_id is not None, limit=limit)
         from_database = bounded(home_from_database(owner_id).values_list("id", flat=True), "id", **bounds)
         return merged(list(from_database), [], ascending=min_id is not None, limit=limit)
