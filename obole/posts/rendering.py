@@ -332,12 +332,14 @@ def _with_viewer(entity: dict, pk: int, state: ViewerState) -> None:
     entity["pinned"] = pk in state.pinned
 
 
-def _render(page: list[_Listed], viewer: Account | None) -> tuple[list[dict], ViewerState | None]:
+def _render(
+    page: list[_Listed], viewer: Account | None, state: ViewerState | None = None
+) -> tuple[list[dict], ViewerState | None]:
+    """The entities of `page` for `viewer`; `state` when the caller has read the viewer's flags."""
     if not page:  # every status of the page was deleted, held or hidden since it was listed
         return [], None
     shown = [item.reblog or item for item in page]
-    state = None
-    if viewer is not None:
+    if viewer is not None and state is None:
         state = viewer_state(viewer, {item.pk for item in page} | {item.pk for item in shown})
     found_polls = _polls({item.pk: item.author_id for item in shown if item.has_poll}, viewer)
     return [_compose(item, state, found_polls) for item in page], state
@@ -409,12 +411,36 @@ def _versions(names: tuple[str, ...], alias: str) -> str:
     return ", ".join(f"CAST({alias}.{connection.ops.quote_name(name)} AS TEXT)" for name in names)
 
 
+def _flag_columns() -> str:
+    """The viewer's flags (as viewer_state reads them) on the status and on the original of a
+    repost, and whether the viewer has filters: columns of the page's own query, one round trip
+    fewer than asking apart."""
+    tables = (
+        (Favourite._meta.db_table, "status_id"),
+        (Status._meta.db_table, "reblog_of_id"),
+        (Bookmark._meta.db_table, "status_id"),
+        (Pin._meta.db_table, "status_id"),
+    )
+    flags = [
+        f"EXISTS (SELECT 1 FROM {table} WHERE account_id = %s AND {column} = {alias}.id)"  # noqa: S608
+        for alias in ("s", "o")
+        for table, column in tables
+    ]
+    flags.append(f"EXISTS (SELECT 1 FROM {Filter._meta.db_table} WHERE account_id = %s)")  # noqa: S608
+    return ", ".join(flags)
+
+
+# The flag columns end each row of _page_sql: favourited, reblogged, bookmarked, pinned for the
+# status, the same for the original, then whether the viewer has filters.
+_FLAGS = 9
+
+
 @functools.cache
 def _page_sql(vendor: str) -> str:
     sql = (
         f"SELECT s.id, s.account_id, s.has_poll, {_versions(STATUS_VERSION, 's')}, "  # noqa: S608
         f"{_versions(ACCOUNT_VERSION, 'a')}, o.id, o.account_id, o.has_poll, "
-        f"{_versions(STATUS_VERSION, 'o')}, {_versions(ACCOUNT_VERSION, 'oa')} "
+        f"{_versions(STATUS_VERSION, 'o')}, {_versions(ACCOUNT_VERSION, 'oa')}, {_flag_columns()} "
         f"FROM {Status._meta.db_table} s JOIN {Account._meta.db_table} a ON a.id = s.account_id "
         f"LEFT JOIN {Status._meta.db_table} o ON o.id = s.reblog_of_id "
         f"LEFT JOIN {Account._meta.db_table} oa ON oa.id = o.account_id "
@@ -442,14 +468,17 @@ _STATUS_PART = 3 + len(STATUS_VERSION) + len(ACCOUNT_VERSION)
 def home_page(viewer: Account, ids: list[int]) -> list[dict]:
     """The statuses `ids` of `viewer`'s home timeline, rendered, in that order: those of deactivated
     accounts, those a block hides and those held or removed by moderation are left out (the same
-    rule as obole.posts.timelines.home_statuses). One query, plus `viewer_state`'s, and one
+    rule as obole.posts.timelines.home_statuses), with the viewer's flags. One query, and one
     more for whatever the cache lacks."""
     if not ids:
         return []
+    params = [*([viewer.pk] * _FLAGS), rawrows.id_param(ids), True, *([viewer.pk] * 6)]
     with rawrows.prepared_cursor() as cursor:
-        cursor.execute(_page_sql(connection.vendor), [rawrows.id_param(ids), True, *([viewer.pk] * 6)])
+        cursor.execute(_page_sql(connection.vendor), params)
         found = {row[0]: row for row in cursor.fetchall()}
-    looked = [(_look(found[pk][:_STATUS_PART]), _look(found[pk][_STATUS_PART:])) for pk in ids if pk in found]
+    looked = [
+        (_look(found[pk][:_STATUS_PART]), _look(found[pk][_STATUS_PART:-_FLAGS])) for pk in ids if pk in found
+    ]
     missing = {seen.pk for pair in looked for seen in pair if seen is not None and not seen.complete}
     rows = _in_full(missing) if missing else {}
     page = []
@@ -461,12 +490,27 @@ def home_page(viewer: Account, ids: list[int]) -> list[dict]:
                 continue
         if item is not None:
             page.append(item)
-    rendered, state = _render(page, viewer)
+    rendered, state = _render(page, viewer, _flags_of(found.values()))
     if state is not None and state.filters:
         from obole.api.filters import filtered_page  # `filtered`, and "hide" filters applied
 
         return filtered_page(rendered, viewer, "home")
     return rendered
+
+
+def _flags_of(rows: Iterable[tuple]) -> ViewerState:
+    """The ViewerState of a page from the flag columns of its rows (_flag_columns)."""
+    found: tuple[set[int], ...] = (set(), set(), set(), set())
+    filters = False
+    for row in rows:
+        own, original, flags = row[0], row[_STATUS_PART], row[-_FLAGS:]
+        for n in range(4):
+            if flags[n]:
+                found[n].add(own)
+            if flags[4 + n]:
+                found[n].add(original)
+        filters = filters or bool(flags[8])
+    return ViewerState(*(frozenset(ids) for ids in found), filters=filters)
 
 
 @functools.cache
