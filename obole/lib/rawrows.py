@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 from django.conf import settings
 from django.db import connection
@@ -39,16 +39,17 @@ def _columns(model: type[Model], alias: str, vendor: str) -> str:
     selected = []
     for field in model._meta.concrete_fields:
         column = f"{alias}.{connection.ops.quote_name(field.column)}"
-        if vendor == "sqlite" and field.get_internal_type() in _SQLITE_TEXT_TIMES:
-            # sqlite3 parses a column declared as a date or time when it is fetched, in Python,
-            # and a page of statuses has a hundred of them: selected as text, they are parsed
-            # only if `instance` is asked for them (the hot reads' caches mostly never ask).
+        if field.get_internal_type() in _TEXT_TIMES:
+            # Both drivers parse dates and times in Python as rows are fetched (sqlite3's
+            # converters; Django's time-zone loader for psycopg), and a page of statuses has a
+            # hundred of them: selected as text, they are parsed only if `instance` is asked for
+            # them (the hot reads' caches mostly never ask).
             column = f"CAST({column} AS TEXT)"
         selected.append(column)
     return ", ".join(selected)
 
 
-_SQLITE_TEXT_TIMES = frozenset(("DateTimeField", "DateField", "TimeField"))
+_TEXT_TIMES = frozenset(("DateTimeField", "DateField"))
 
 
 @functools.cache
@@ -63,9 +64,18 @@ def _converters(model: type[Model], vendor: str) -> tuple[tuple[int, tuple[Calla
     for index, field in enumerate(model._meta.concrete_fields):
         column = field.get_col(model._meta.db_table)
         chain = tuple(connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+        if vendor == "postgresql" and field.get_internal_type() in _TEXT_TIMES:
+            chain = (_from_text, *chain)  # selected as text (columns); SQLite's own converters parse it
         if chain:
             found.append((index, chain, column))
     return tuple(found)
+
+
+def _from_text(value: object, expression: object, connection: object) -> object:
+    """A PostgreSQL date or timestamptz selected as text ("2026-12-01 05:49:34.123+00")."""
+    if not isinstance(value, str):
+        return value
+    return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
 
 
 def instance(model: type[Model], values: Sequence) -> Model:
