@@ -160,3 +160,28 @@ def test_a_failed_transaction_lets_the_next_writer_in():
         assert list(
             Account.objects.filter(username__in=["twice", "other"]).values_list("username", flat=True)
         ) == ["other"]
+
+
+def test_a_forked_child_starts_with_no_writer_lock_held(tmp_path):
+    """Granian forks its workers: a lock a parent's thread held at that moment must not stay taken."""
+    import os
+
+    from obole.lib.sqlite.base import _lock_file, _take_file_lock, _writer
+
+    name = str(tmp_path / "forked.sqlite3")
+    held = _writer(name)
+    held.acquire()
+    assert _take_file_lock(_lock_file(name), 1)
+    try:
+        pid = os.fork()
+        if pid == 0:  # the child: its thread lock is free; the file lock is the parent's, shared no more
+            if not _writer(name).acquire(timeout=2):
+                os._exit(2)
+            os._exit(3 if _take_file_lock(_lock_file(name), 0) else 0)
+        _, status = os.waitpid(pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+    finally:
+        import fcntl
+
+        fcntl.flock(_lock_file(name), fcntl.LOCK_UN)
+        held.release()

@@ -24,6 +24,7 @@ the ENGINE when the database is SQLite.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import functools
 import os
@@ -54,6 +55,18 @@ def _writer(name: str) -> threading.Lock:
     """The lock this process's threads take in turn to write to database `name`."""
     with _writers_lock:
         return _writers.setdefault(name, threading.Lock())
+
+
+def _forget_locks_after_fork() -> None:
+    """A forked child starts with no lock held: a lock copied while a parent's thread held it
+    would stay taken for ever in the child, and the parent's lock file descriptor is shared."""
+    global _writers_lock
+    _writers.clear()
+    _lock_files.clear()
+    _writers_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_locks_after_fork)
 
 
 def _lock_file(name: str) -> int:
@@ -124,4 +137,5 @@ class DatabaseWrapper(base.DatabaseWrapper):
             self._holds_writer = False
             name = self.settings_dict["NAME"]
             fcntl.flock(_lock_file(name), fcntl.LOCK_UN)
-            _writer(name).release()
+            with contextlib.suppress(RuntimeError):  # a connection carried through a fork
+                _writer(name).release()
