@@ -41,3 +41,25 @@ def test_a_followed_members_post_appears_on_home_without_a_reload(new_context):
     expect(timeline.get_by_role("article").first).to_contain_text("And a second one")
     expect(timeline.get_by_role("article")).to_have_count(2)
     assert reader.evaluate("window.stillTheSamePage") is True  # no reload
+
+
+def test_ones_own_post_shows_once_when_the_stream_brings_it_before_the_answer(new_context):
+    """The compose box puts the post in place when the server answers; the live timeline puts it
+    there when the streaming server says it arrived. Whichever comes first, it shows once: here
+    the answer is held back until the stream has brought the post."""
+    author = new_member(new_context(), "hasty", numbered_card(8103))
+    author.goto("/home")
+    expect(author.locator("[data-live-home][data-live=open]")).to_have_count(1)
+    timeline = author.get_by_role("list", name="Home timeline")
+    text = "Posted once, seen once"
+
+    def held_back(route):
+        answer = route.fetch()
+        expect(timeline.get_by_text(text)).to_have_count(1)  # live.js showed it meanwhile
+        route.fulfill(response=answer)
+
+    author.route("**/statuses/new", held_back)
+    author.get_by_label("What's on your mind?").fill(text)
+    author.get_by_role("button", name="Post", exact=True).click()
+    expect(author.get_by_label("What's on your mind?")).to_have_value("")  # the answer was handled
+    expect(timeline.get_by_text(text)).to_have_count(1)

@@ -95,9 +95,13 @@
         }
         var replying = form.querySelector("[name=in_reply_to_id]");
         var feed = document.querySelector("[data-feed]");
-        if (feed) {
+        var posted = fragmentOf(result.body);
+        var card = posted.querySelector("article[data-card]");
+        // The live timeline (live.js) may have shown the post already, if the streaming
+        // server's news of it came before this answer: then it is not added twice.
+        if (feed && !(card && document.getElementById(card.id))) {
           var item = document.createElement("li");
-          item.appendChild(fragmentOf(result.body));
+          item.appendChild(posted);
           var empty = feed.querySelector(".empty");
           if (empty) empty.remove();
           if (replying) feed.appendChild(item); else feed.insertBefore(item, feed.firstChild);
