@@ -309,17 +309,23 @@ def viewer_state(viewer: Account, ids: Iterable[int]) -> ViewerState:
 
 @functools.cache
 def _viewer_sql(vendor: str) -> str:
+    flags = [
+        f"SELECT {column}, '{flag}' FROM {table} WHERE account_id = %s AND {rawrows.id_list(column)}"  # noqa: S608
+        for flag, (table, column) in zip("frbp", _flag_tables(), strict=True)
+    ]
+    # Whether the viewer has filters (their ids): the page reads them only then.
+    flags.append(f"SELECT id, 'x' FROM {Filter._meta.db_table} WHERE account_id = %s")  # noqa: S608
+    return " UNION ALL ".join(flags)
+
+
+def _flag_tables() -> tuple[tuple[str, str], ...]:
+    """Where the viewer's flags live, in ViewerState's order (favourited, reblogged, bookmarked,
+    pinned): each a table of the viewer's rows and its column naming the status."""
     return (
-        f"SELECT status_id, 'f' FROM {Favourite._meta.db_table} "  # noqa: S608 (names from the models)
-        f"WHERE account_id = %s AND {rawrows.id_list('status_id')} "
-        f"UNION ALL SELECT reblog_of_id, 'r' FROM {Status._meta.db_table} "
-        f"WHERE account_id = %s AND {rawrows.id_list('reblog_of_id')} "
-        f"UNION ALL SELECT status_id, 'b' FROM {Bookmark._meta.db_table} "
-        f"WHERE account_id = %s AND {rawrows.id_list('status_id')} "
-        f"UNION ALL SELECT status_id, 'p' FROM {Pin._meta.db_table} "
-        f"WHERE account_id = %s AND {rawrows.id_list('status_id')} "
-        # Whether the viewer has filters (their ids): the page reads them only then.
-        f"UNION ALL SELECT id, 'x' FROM {Filter._meta.db_table} WHERE account_id = %s"
+        (Favourite._meta.db_table, "status_id"),
+        (Status._meta.db_table, "reblog_of_id"),
+        (Bookmark._meta.db_table, "status_id"),
+        (Pin._meta.db_table, "status_id"),
     )
 
 
@@ -415,12 +421,7 @@ def _flag_columns() -> str:
     """The viewer's flags (as viewer_state reads them) on the status and on the original of a
     repost, and whether the viewer has filters: columns of the page's own query, one round trip
     fewer than asking apart."""
-    tables = (
-        (Favourite._meta.db_table, "status_id"),
-        (Status._meta.db_table, "reblog_of_id"),
-        (Bookmark._meta.db_table, "status_id"),
-        (Pin._meta.db_table, "status_id"),
-    )
+    tables = _flag_tables()
     flags = [
         f"EXISTS (SELECT 1 FROM {table} WHERE account_id = %s AND {column} = {alias}.id)"  # noqa: S608
         for alias in ("s", "o")
