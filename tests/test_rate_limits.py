@@ -63,3 +63,38 @@ def test_api_requests_skip_the_session_and_csrf_middleware(member, api_as, setti
     # Unknown API paths still get the JSON 404 of the full stack.
     missing = api_as(member).get("/api/v1/no-such-thing")
     assert missing.status_code == 404 and missing.json() == {"error": "Record not found"}
+
+
+def test_local_counts_hold_for_more_callers_than_a_small_cache_keeps(settings):
+    """Without Redis the counts are this process's own; none is forgotten while its window runs,
+    however many callers there are (Django's local-memory cache kept 300 keys and culled the rest,
+    which let a caller among many start again from zero)."""
+    settings.OBOLE_RATE_LIMIT_REQUESTS = 2
+    for n in range(1_000):
+        ratelimit.hit("requests", f"token:{n}")
+    assert ratelimit.hit("requests", "token:0").used == 2
+    assert ratelimit.hit("requests", "token:0").exceeded
+    assert ratelimit.peek("requests", "token:0").used == 3
+    assert ratelimit.peek("requests", "token:999").used == 1
+
+
+def test_local_counts_start_again_when_their_window_ends(settings, monkeypatch):
+    settings.OBOLE_RATE_LIMIT_POSTS = 5
+    now = [1_000.0]
+    monkeypatch.setattr(ratelimit.time, "monotonic", lambda: now[0])
+    assert ratelimit.hit("statuses", "account:7").used == 1
+    assert ratelimit.hit("statuses", "account:7").used == 2
+    now[0] += 3 * 60 * 60 + 6  # past the window and its grace
+    assert ratelimit._local_count("rl:statuses:account:7:old-window", 10) == 1
+    assert ratelimit._local_count("rl:statuses:account:7:old-window", 10) == 2
+    now[0] += 11
+    assert ratelimit._local_count("rl:statuses:account:7:old-window", 10) == 1
+
+
+def test_local_counts_stay_bounded_when_callers_flood_one_window(settings, monkeypatch):
+    monkeypatch.setattr(ratelimit, "LOCAL_KEYS", 100)
+    for n in range(1_000):
+        ratelimit.hit("requests", f"ip:10.0.{n // 256}.{n % 256}")
+    assert len(ratelimit._local) <= 100
+    # The newest callers are still counted.
+    assert ratelimit.peek("requests", "ip:10.0.3.231").used == 1

@@ -1,5 +1,5 @@
-"""How `obole serve` hands answers to the server (obole.wsgi), and the SQLite backend's
-statement conversion (obole.lib.sqlite)."""
+"""How `obole serve` hands requests to Django and answers to the server (obole.wsgi), and the SQLite
+backend's statement conversion (obole.lib.sqlite)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,22 @@ import io
 import pytest
 from django.db import connection
 
+from obole import wsgi
 from obole.lib.sqlite.base import _qmark
 from obole.wsgi import application
+from tests.conftest import token_for
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
-def _keep_the_test_connection():
-    """As Django's test client does: the end of a request must not close the test's connection."""
+def _keep_the_test_connection(monkeypatch):
+    """As Django's test client does: the start and end of a request must not close the test's
+    connection (it holds the test's transaction)."""
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
+    monkeypatch.setattr(wsgi, "_check_connections", lambda: None)
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
@@ -185,3 +189,113 @@ def test_a_forked_child_starts_with_no_writer_lock_held(tmp_path):
 
         fcntl.flock(_lock_file(name), fcntl.LOCK_UN)
         held.release()
+
+
+def _environ(path: str, method: str = "GET", **headers: str) -> dict:
+    query = path.partition("?")[2]
+    return {
+        "REQUEST_METHOD": method,
+        "PATH_INFO": path.partition("?")[0],
+        "QUERY_STRING": query,
+        "SERVER_NAME": "localhost",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "localhost",
+        "REMOTE_ADDR": "127.0.0.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": io.StringIO(),
+        **headers,
+    }
+
+
+def _answer(handler, environ: dict) -> tuple[str, dict, bytes]:
+    started = {}
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info=None) -> None:
+        started["status"], started["headers"] = status, headers
+
+    body = handler(environ, start_response)
+    content = b"".join(body)
+    if hasattr(body, "close"):
+        body.close()
+    # Cookies carry fresh random values (CSRF): their names must match, not the values.
+    headers = {
+        name: value.split("=")[0] if name == "Set-Cookie" else value for name, value in started["headers"]
+    }
+    return started["status"], headers, content
+
+
+@pytest.fixture
+def djangos_receivers():
+    """The receivers of the request signals as Django connects them (this module's tests
+    take close_old_connections away, as Django's test client does)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+    yield
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+
+
+def test_the_lean_call_is_taken_under_these_settings(djangos_receivers):
+    assert wsgi._lean and wsgi.lean_possible()
+
+
+def test_the_lean_call_answers_exactly_as_django_does(settings, member):
+    """The same status, headers and body as Django's own handler, for API reads and refusals,
+    a preflight, a page and a missing path (rate-limit counts aside, which each call spends)."""
+    settings.ALLOWED_HOSTS = ["localhost"]
+    settings.OBOLE_RATE_LIMIT_REQUESTS = 0
+    token = token_for(member)
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    cases = [
+        _environ("/api/v1/accounts/verify_credentials", **bearer),
+        _environ("/api/v1/timelines/home?limit=5", **bearer),
+        _environ("/api/v1/accounts/verify_credentials", HTTP_AUTHORIZATION="Bearer wrong"),
+        _environ("/api/v1/timelines/home"),
+        _environ("/api/v1/instance"),
+        _environ("/api/v1/no-such-thing"),
+        _environ("/api/v1/statuses", "OPTIONS", HTTP_ORIGIN="https://app.example"),
+        _environ("/about"),
+        _environ("/no-such-page"),
+    ]
+    for environ in cases:
+        lean = _answer(wsgi._lean_call, dict(environ, **{"wsgi.input": io.BytesIO(b"")}))
+        full = _answer(wsgi._django, dict(environ, **{"wsgi.input": io.BytesIO(b"")}))
+        assert lean == full, environ["PATH_INFO"]
+    assert lean[0].startswith("404")
+
+
+def test_the_lean_call_is_not_taken_when_another_receiver_listens(djangos_receivers, settings):
+    from django.core.signals import request_finished
+
+    def audit(**kwargs) -> None:
+        pass
+
+    request_finished.connect(audit)
+    try:
+        assert not wsgi.lean_possible()
+    finally:
+        request_finished.disconnect(audit)
+    assert wsgi.lean_possible()
+    settings.DEBUG = True  # every query is logged, for reset_queries to forget
+    assert not wsgi.lean_possible()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_past_its_age_is_replaced_before_the_next_request(settings, monkeypatch):
+    """What close_old_connections does at the start of a request, the lean call does too."""
+    import time
+
+    from django.db import close_old_connections
+
+    monkeypatch.setattr(wsgi, "_check_connections", close_old_connections)
+    settings.ALLOWED_HOSTS = ["localhost"]
+    connection.ensure_connection()
+    before = connection.connection
+    connection.close_at = time.monotonic() - 1
+    status, _, _ = _answer(wsgi._lean_call, _environ("/api/v1/instance"))
+    assert status == "200 OK"
+    assert connection.connection is not None and connection.connection is not before

@@ -3,15 +3,18 @@
 - every API request: 300 per 5 minutes per access token, or per address without one;
 - posting: 300 statuses per 3 hours per account;
 - following: 400 follows per 24 hours per account.
-Each limit is a setting (0 turns it off). The counters live in the cache: Redis
-when OBOLE_REDIS_URL is set, so every web process shares them; otherwise each
-process's memory, which makes the limit per process (generous, never
-stricter) in the embedded default. Responses carry X-RateLimit-Limit,
+Each limit is a setting (0 turns it off). The counters live in Redis when
+OBOLE_REDIS_URL is set (Django's cache there), so every web process shares
+them; otherwise in each process's memory, which makes the limit per process
+(generous, never stricter) in the embedded default. There they are plain
+integers in a dictionary, not entries of Django's local-memory cache, which
+pickles every value and took a tenth of a verify_credentials call. Responses carry X-RateLimit-Limit,
 -Remaining and -Reset (an ISO 8601 time) like Mastodon's.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -30,6 +33,23 @@ class Rule:
 
 
 def rules() -> dict[str, Rule]:
+    settings_now = (
+        settings.OBOLE_RATE_LIMIT_REQUESTS,
+        settings.OBOLE_RATE_LIMIT_POSTS,
+        settings.OBOLE_RATE_LIMIT_FOLLOWS,
+        settings.OBOLE_LOGIN_FAILURES_PER_IP_AND_USERNAME,
+        settings.OBOLE_LOGIN_FAILURES_PER_IP,
+        settings.OBOLE_LOGIN_FAILURES_PER_USERNAME,
+    )
+    if _rules[0] != settings_now:  # made again only when a setting changed (tests change them)
+        _rules[:] = [settings_now, _make_rules()]
+    return _rules[1]
+
+
+_rules: list = [None, {}]
+
+
+def _make_rules() -> dict[str, Rule]:
     return {
         "requests": Rule("requests", settings.OBOLE_RATE_LIMIT_REQUESTS, 5 * 60),
         "statuses": Rule("statuses", settings.OBOLE_RATE_LIMIT_POSTS, 3 * 60 * 60),
@@ -75,7 +95,8 @@ def peek(name: str, who: str) -> Count | None:
     if rule.limit <= 0:
         return None
     window = int(time.time()) // rule.period
-    used = cache.get(f"rl:{name}:{who}:{window}", 0)
+    key = f"rl:{name}:{who}:{window}"
+    used = cache.get(key, 0) if isinstance(caches["default"], RedisCache) else _local.get(key, (0, 0))[1]
     return Count(rule, used, reset=(window + 1) * rule.period)
 
 
@@ -100,13 +121,43 @@ def _count(key: str, timeout: int) -> int:
         pipe.execute_command("SET", full, 0, "EX", timeout, "NX")
         pipe.execute_command("INCR", full)
         return pipe.execute()[1]
-    # add() only sets a missing key, so the first request of a window starts it at 0.
-    cache.add(key, 0, timeout=timeout)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the key expired between add() and incr()
-        cache.set(key, 1, timeout=timeout)
-        return 1
+    return _local_count(key, timeout)
+
+
+# Counters of this process, when there is no Redis: key -> (monotonic time it expires, count).
+_local: dict[str, tuple[float, int]] = {}
+_local_lock = threading.Lock()
+# Past this many keys, the expired ones are dropped (every window's keys are new keys), and if
+# that is not enough (more callers in one window than this), the older half: those counts
+# start again from zero, which is generous, never stricter. About 150 bytes a key.
+LOCAL_KEYS = 200_000
+
+
+def _local_count(key: str, timeout: int) -> int:
+    now = time.monotonic()
+    with _local_lock:
+        expires, used = _local.get(key, (0.0, 0))
+        if expires <= now:
+            expires, used = now + timeout, 0
+        _local[key] = (expires, used + 1)
+        if len(_local) > LOCAL_KEYS:
+            _drop_some(now)
+    return used + 1
+
+
+def _drop_some(now: float) -> None:
+    for stale in [key for key, (ends, _) in _local.items() if ends <= now]:
+        del _local[stale]
+    if len(_local) > LOCAL_KEYS // 2:
+        for old in list(_local)[: len(_local) // 2]:  # the first made: insertion order
+            del _local[old]
+
+
+def forget() -> None:
+    """Drop every count of this process (and Redis's, when configured): tests start from none."""
+    with _local_lock:
+        _local.clear()
+    cache.clear()
 
 
 def _redis_client(backend: RedisCache):
