@@ -299,3 +299,11 @@ def test_a_connection_past_its_age_is_replaced_before_the_next_request(settings,
     status, _, _ = _answer(wsgi._lean_call, _environ("/api/v1/instance"))
     assert status == "200 OK"
     assert connection.connection is not None and connection.connection is not before
+
+
+def test_the_server_keeps_full_collections_rare_and_short():
+    """What the start made is frozen out of the collector's passes, and full passes are rarer."""
+    import gc
+
+    assert gc.get_freeze_count() > 10_000
+    assert gc.get_threshold()[2] == wsgi.FULL_PASS_EVERY
