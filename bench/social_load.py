@@ -54,6 +54,7 @@ class Server:
         for _ in range(self.ATTEMPTS):
             self.port = free_port()
             if self._start():
+                settle(self.process.pid)
                 return self
             self.stop()
         raise RuntimeError(f"{self.name} exited at start:\n{self.log.read_text()[-3000:]}")
@@ -104,6 +105,36 @@ class Server:
                 time.sleep(0.5)
             except subprocess.TimeoutExpired:
                 continue
+
+
+def settle(pgid: int, quiet: float = 0.15, longest: float = 60.0) -> float:
+    """Wait until the processes of group `pgid` use less than `quiet` of a core over half a
+    second (or `longest` seconds have passed); the seconds waited. A server answers before it
+    has finished starting: `obole serve`'s task worker goes on importing for seconds on this
+    machine, and a workload measured meanwhile measured the start as well (Linux only: /proc)."""
+    began = time.monotonic()
+    last = _group_cpu(pgid)
+    while time.monotonic() - began < longest:
+        time.sleep(0.5)
+        now = _group_cpu(pgid)
+        if now - last < quiet * 0.5:
+            break
+        last = now
+    return time.monotonic() - began
+
+
+def _group_cpu(pgid: int) -> float:
+    """CPU seconds (user and system) used so far by the live processes of group `pgid`."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rpartition(")")[2].split()
+        except OSError:
+            continue  # gone meanwhile
+        if int(fields[2]) == pgid:  # after the name: state, ppid, pgrp, ... utime (11), stime (12)
+            total += int(fields[11]) + int(fields[12])
+    return total / ticks
 
 
 def _group_alive(pgid: int) -> bool:

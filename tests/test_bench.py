@@ -67,3 +67,24 @@ def test_the_soak_measures_throughput_errors_and_server_memory_in_a_few_seconds(
     assert float(found["held"]) > 0
     # Granian's processes and the task worker: tens of MB at least, read from /proc.
     assert 20 < float(found["start"]) < 4000 and 20 < float(found["end"]) < 4000
+
+
+def test_a_server_is_measured_once_its_start_has_settled():
+    """bench's Server waits until the server's processes are quiet (a task worker still importing
+    would otherwise be measured with it): a group busy for a second and a half is waited for."""
+    import subprocess
+    import sys
+    import time
+
+    from bench.social_load import settle
+
+    busy = "import time\nend = time.monotonic() + 1.5\nwhile time.monotonic() < end: pass\ntime.sleep(30)"
+    child = subprocess.Popen([sys.executable, "-c", busy], start_new_session=True)
+    try:
+        time.sleep(0.2)
+        waited = settle(child.pid)
+        assert 0.9 <= waited < 10
+        assert settle(child.pid) < 1.5  # quiet now: one look
+    finally:
+        child.kill()
+        child.wait()
