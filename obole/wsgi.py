@@ -2,6 +2,7 @@
 
 import gc
 import os
+import time
 import weakref
 from collections.abc import Callable, Iterable
 
@@ -15,7 +16,7 @@ _django = get_wsgi_application()
 from django.conf import settings  # noqa: E402
 from django.core import signals  # noqa: E402
 from django.core.handlers.wsgi import get_script_name  # noqa: E402
-from django.db import close_old_connections  # noqa: E402
+from django.db import connections  # noqa: E402
 from django.urls import set_script_prefix, set_urlconf  # noqa: E402
 
 
@@ -77,17 +78,36 @@ def _receivers(signal: signals.Signal) -> set[str]:
 
 
 _lean = lean_possible()
-# Django's receiver itself, run once a request rather than twice (tests that keep one connection
-# across requests swap it out, as Django's test client disconnects it).
-_check_connections = close_old_connections
+# A connection that served a request this recently is not asked whether it still works
+# before the next one (see `_check_connections`).
+HEALTH_CHECK_AFTER_IDLE = 1.0
+
+
+def _check_connections() -> None:
+    """close_old_connections, as Django runs it when a request starts, but with the health check
+    re-armed only for a connection idle for a second or more. Django asks PostgreSQL
+    (`SELECT 1`) before the first query of every request, a round trip as long as a hot query;
+    a connection busy a moment ago is known to work. Should the server go away meanwhile, the
+    request fails once and the connection is replaced before the next (errors_occurred)."""
+    now = time.monotonic()
+    for connection in connections.all(initialized_only=True):
+        checked = connection.health_check_done
+        connection.close_if_unusable_or_obsolete()
+        if checked and connection.connection is not None:
+            connection.health_check_done = now - _last_request.get(connection, 0.0) < HEALTH_CHECK_AFTER_IDLE
+        _last_request[connection] = now
+
+
+# When each database connection (one per thread) last began a request.
+_last_request: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _lean_call(environ: dict, start_response: Callable) -> Iterable[bytes]:
     """Django's WSGIHandler.__call__, less the signals. Dispatching the two signals (and walking
     every connection and cache for each) took a tenth of a verify_credentials call; what their
     receivers do is done here: the database connections are checked once, at the start (closed
-    if broken, past their age or left in a transaction, health check armed again), as
-    close_old_connections does; the caches in use (local memory, Redis) have nothing to close;
+    if broken, past their age or left in a transaction), as close_old_connections does
+    (`_check_connections`); the caches in use (local memory, Redis) have nothing to close;
     the URLconf is reset at the end."""
     set_script_prefix(get_script_name(environ))
     _check_connections()

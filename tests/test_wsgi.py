@@ -23,7 +23,7 @@ def _keep_the_test_connection(monkeypatch):
     from django.core.signals import request_finished, request_started
     from django.db import close_old_connections
 
-    monkeypatch.setattr(wsgi, "_check_connections", lambda: None)
+    monkeypatch.setattr(wsgi, "_check_connections", lambda: None)  # tests below put it back
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     yield
@@ -191,6 +191,9 @@ def test_a_forked_child_starts_with_no_writer_lock_held(tmp_path):
         held.release()
 
 
+_checks = wsgi._check_connections
+
+
 def _environ(path: str, method: str = "GET", **headers: str) -> dict:
     query = path.partition("?")[2]
     return {
@@ -289,9 +292,7 @@ def test_a_connection_past_its_age_is_replaced_before_the_next_request(settings,
     """What close_old_connections does at the start of a request, the lean call does too."""
     import time
 
-    from django.db import close_old_connections
-
-    monkeypatch.setattr(wsgi, "_check_connections", close_old_connections)
+    monkeypatch.setattr(wsgi, "_check_connections", _checks)
     settings.ALLOWED_HOSTS = ["localhost"]
     connection.ensure_connection()
     before = connection.connection
@@ -307,3 +308,34 @@ def test_the_server_keeps_full_collections_rare_and_short():
 
     assert gc.get_freeze_count() > 10_000
     assert gc.get_threshold()[2] == wsgi.FULL_PASS_EVERY
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_busy_a_moment_ago_is_not_asked_again_whether_it_works(settings, monkeypatch):
+    """Django asks the database server (PostgreSQL: SELECT 1) before every request's first query;
+    the lean call asks only when the connection has been idle for a second or more."""
+    import time
+
+    from django.db import connections
+
+    monkeypatch.setattr(wsgi, "_check_connections", _checks)
+    settings.ALLOWED_HOSTS = ["localhost"]
+    wrapper = connections["default"]
+    asked = []
+    monkeypatch.setattr(type(wrapper), "is_usable", lambda self: asked.append(1) or True)
+    wrapper.ensure_connection()
+    wrapper.health_check_done = True
+    wsgi._last_request.pop(wrapper, None)
+
+    def served() -> None:  # a read that always queries
+        status, _, _ = _answer(wsgi._lean_call, _environ("/api/v1/timelines/public"))
+        assert status == "200 OK"
+
+    served()
+    assert len(asked) == 1  # never seen before: asked
+    served()
+    served()
+    assert len(asked) == 1  # busy a moment ago: not asked again
+    wsgi._last_request[wrapper] = time.monotonic() - 2 * wsgi.HEALTH_CHECK_AFTER_IDLE
+    served()
+    assert len(asked) == 2  # idle a while: asked again
