@@ -14,7 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 
 from django.conf import settings
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 from django.db.models.base import ModelState
@@ -129,21 +130,24 @@ def prepared_cursor() -> CursorWrapper | BareCursor:
     keeps Django's client-side binding, which poolers need); on SQLite, sqlite3's own cursor
     (`BareCursor`) unless queries are being watched. Django's cursor wrapper otherwise, so that
     the queries count and show in the logs like any other."""
-    if connection.vendor != "postgresql":
-        if connection.queries_logged or connection.execute_wrappers or connection.in_atomic_block:
-            return connection.cursor()
-        connection.close_if_health_check_failed()
-        connection.ensure_connection()
-        return BareCursor(connection.connection.cursor())
+    # The thread's connection, looked up once: each attribute of django.db.connection is
+    # another lookup of it (a tenth of a home read's time went to those lookups).
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        if db.queries_logged or db.execute_wrappers or db.in_atomic_block:
+            return db.cursor()
+        db.close_if_health_check_failed()
+        db.ensure_connection()
+        return BareCursor(db, db.connection.cursor())
     if not settings.OBOLE_DATABASE_PREPARE:
-        return connection.cursor()
+        return db.cursor()
     import psycopg
 
-    connection.ensure_connection()
-    raw = connection.connection
+    db.ensure_connection()
+    raw = db.connection
     if raw.prepare_threshold != PREPARE_AFTER:
         raw.prepare_threshold = PREPARE_AFTER  # only server-binding cursors (these) ever prepare
-    return connection._prepare_cursor(psycopg.Cursor(raw))
+    return db._prepare_cursor(psycopg.Cursor(raw))
 
 
 class BareCursor:
@@ -155,10 +159,11 @@ class BareCursor:
     them, a profiler's execute_wrapper) or inside a transaction, which this cursor is never
     given (prepared_cursor)."""
 
-    __slots__ = ("cursor",)
+    __slots__ = ("cursor", "errors")
 
-    def __init__(self, cursor: object):
+    def __init__(self, db: BaseDatabaseWrapper, cursor: object):
         self.cursor = cursor
+        self.errors = db.wrap_database_errors
 
     def __enter__(self) -> BareCursor:
         return self
@@ -169,15 +174,15 @@ class BareCursor:
     def execute(self, sql: str, params: Sequence = ()) -> None:
         from obole.lib.sqlite.base import _qmark
 
-        with connection.wrap_database_errors:
+        with self.errors:
             self.cursor.execute(_qmark(sql), params)
 
     def fetchone(self) -> tuple | None:
-        with connection.wrap_database_errors:
+        with self.errors:
             return self.cursor.fetchone()
 
     def fetchall(self) -> list[tuple]:
-        with connection.wrap_database_errors:
+        with self.errors:
             return self.cursor.fetchall()
 
     @property
