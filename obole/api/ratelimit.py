@@ -8,12 +8,14 @@ OBOLE_REDIS_URL is set (Django's cache there), so every web process shares
 them; otherwise in each process's memory, which makes the limit per process
 (generous, never stricter) in the embedded default. There they are plain
 integers in a dictionary, not entries of Django's local-memory cache, which
-pickles every value and took a tenth of a verify_credentials call. Responses carry X-RateLimit-Limit,
--Remaining and -Reset (an ISO 8601 time) like Mastodon's.
+pickles every value and took a tenth of a verify_credentials call.
+Responses carry X-RateLimit-Limit, -Remaining and -Reset (an ISO 8601 time)
+like Mastodon's.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from dataclasses import dataclass
@@ -33,7 +35,7 @@ class Rule:
 
 
 def rules() -> dict[str, Rule]:
-    settings_now = (
+    return _rules(
         settings.OBOLE_RATE_LIMIT_REQUESTS,
         settings.OBOLE_RATE_LIMIT_POSTS,
         settings.OBOLE_RATE_LIMIT_FOLLOWS,
@@ -41,25 +43,20 @@ def rules() -> dict[str, Rule]:
         settings.OBOLE_LOGIN_FAILURES_PER_IP,
         settings.OBOLE_LOGIN_FAILURES_PER_USERNAME,
     )
-    if _rules[0] != settings_now:  # made again only when a setting changed (tests change them)
-        _rules[:] = [settings_now, _make_rules()]
-    return _rules[1]
 
 
-_rules: list = [None, {}]
-
-
-def _make_rules() -> dict[str, Rule]:
+@functools.lru_cache(maxsize=1)  # made again only when a setting changes (tests change them)
+def _rules(
+    requests: int, posts: int, follows: int, ip_username: int, ip: int, username: int
+) -> dict[str, Rule]:
     return {
-        "requests": Rule("requests", settings.OBOLE_RATE_LIMIT_REQUESTS, 5 * 60),
-        "statuses": Rule("statuses", settings.OBOLE_RATE_LIMIT_POSTS, 3 * 60 * 60),
-        "follows": Rule("follows", settings.OBOLE_RATE_LIMIT_FOLLOWS, 24 * 60 * 60),
+        "requests": Rule("requests", requests, 5 * 60),
+        "statuses": Rule("statuses", posts, 3 * 60 * 60),
+        "follows": Rule("follows", follows, 24 * 60 * 60),
         # Failed sign-ins, web and OAuth password grant (obole.accounts.login_limits).
-        "login_ip_username": Rule(
-            "login_ip_username", settings.OBOLE_LOGIN_FAILURES_PER_IP_AND_USERNAME, 15 * 60
-        ),
-        "login_ip": Rule("login_ip", settings.OBOLE_LOGIN_FAILURES_PER_IP, 15 * 60),
-        "login_username": Rule("login_username", settings.OBOLE_LOGIN_FAILURES_PER_USERNAME, 15 * 60),
+        "login_ip_username": Rule("login_ip_username", ip_username, 15 * 60),
+        "login_ip": Rule("login_ip", ip, 15 * 60),
+        "login_username": Rule("login_username", username, 15 * 60),
     }
 
 
@@ -96,7 +93,7 @@ def peek(name: str, who: str) -> Count | None:
         return None
     window = int(time.time()) // rule.period
     key = f"rl:{name}:{who}:{window}"
-    used = cache.get(key, 0) if isinstance(caches["default"], RedisCache) else _local.get(key, (0, 0))[1]
+    used = cache.get(key, 0) if _shared() else _local.get(key, (0, 0))[1]
     return Count(rule, used, reset=(window + 1) * rule.period)
 
 
@@ -112,8 +109,8 @@ def hit(name: str, who: str) -> Count | None:
 
 def _count(key: str, timeout: int) -> int:
     """Add one to the counter `key`, made with `timeout` if missing; the new count."""
-    backend = caches["default"]
-    if isinstance(backend, RedisCache):
+    backend = _shared()
+    if backend is not None:
         # One round trip instead of three (add, then incr's exists and incr): every API call
         # pays it. The value is a plain integer, as Django's Redis cache stores integers.
         full = backend.make_and_validate_key(key)
@@ -122,6 +119,12 @@ def _count(key: str, timeout: int) -> int:
         pipe.execute_command("INCR", full)
         return pipe.execute()[1]
     return _local_count(key, timeout)
+
+
+def _shared() -> RedisCache | None:
+    """The Redis cache that every process counts in, if there is one."""
+    backend = caches["default"]
+    return backend if isinstance(backend, RedisCache) else None
 
 
 # Counters of this process, when there is no Redis: key -> (monotonic time it expires, count).

@@ -20,6 +20,8 @@ from django.db.backends.utils import CursorWrapper
 from django.db.models import Model
 from django.db.models.base import ModelState
 
+from obole.lib.sqlite.base import _qmark
+
 # How many times the same statement runs on a PostgreSQL connection before it is prepared.
 PREPARE_AFTER = 2
 
@@ -172,8 +174,6 @@ class BareCursor:
         self.cursor.close()
 
     def execute(self, sql: str, params: Sequence = ()) -> None:
-        from obole.lib.sqlite.base import _qmark
-
         with self.errors:
             self.cursor.execute(_qmark(sql), params)
 
