@@ -17,6 +17,7 @@ from django.db import connection
 from obole.accounts import graph
 from obole.posts import fanout, services, tasks
 from obole.posts.timelines import bounded, home_from_database, store
+from obole.posts.timelines_redis import TIMELINE_TTL
 from tests.conftest import NOW, make_account
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,8 @@ pytestmark = pytest.mark.django_db
 
 # Where OBOLE_REDIS_URL is not set (the SQLite pass), the store is put on this local Redis database.
 LOCAL_REDIS = "redis://127.0.0.1:6379/13"
+# A timeline owner no account has: the store's writes tested on their own.
+NEW_OWNER = 10**15
 
 
 @pytest.fixture
@@ -72,7 +75,8 @@ def test_pages_are_the_databases_inside_and_past_the_kept_window(redis_store, wo
     mary, paul, quinn = world
     store().page(paul.pk)  # built, then filled by fan-out
     made = sorted(services.post_status(mary if n % 2 else quinn, f"n{n}", now=NOW).pk for n in range(15))
-    assert redis_store.redis.zcard(f"home:{paul.pk}") == 6 + 1  # the newest six and the completeness mark
+    # The newest six and the completeness mark, and at most `slack` more before fan-out trims.
+    assert 6 + 1 <= redis_store.redis.zcard(f"home:{paul.pk}") <= 6 + 1 + redis_store.slack
     newest = made[::-1]
     cases = [
         {},
@@ -87,6 +91,24 @@ def test_pages_are_the_databases_inside_and_past_the_kept_window(redis_store, wo
     ]
     for bounds in cases:
         assert store().page(paul.pk, **bounds) == truth(paul, **bounds), bounds
+
+
+def test_fan_out_keeps_lists_bounded_and_gives_new_ones_a_ttl(redis_store, settings):
+    settings.OBOLE_TIMELINE_LENGTH = 20
+    slack = redis_store.slack
+    assert slack == 2
+    name = f"home:{NEW_OWNER}"
+    redis_store.redis.delete(name)
+    sizes = []
+    for n in range(1, 80):
+        redis_store.push(NEW_OWNER, n)
+        sizes.append(redis_store.redis.zcard(name))
+    assert 0 < redis_store.redis.ttl(name) <= TIMELINE_TTL  # a list fan-out made expires
+    assert max(sizes) == 20 + slack + 1  # never more than `slack` past the kept length
+    assert sizes[-1] >= 20
+    kept = [int(m) for m in redis_store.redis.zrange(name, 0, -1)]
+    assert kept == list(range(79 - len(kept) + 1, 80))  # the newest, in order
+    redis_store.redis.delete(name)
 
 
 def test_a_lost_timeline_is_rebuilt_from_the_database_on_its_next_read(redis_store, world):
