@@ -8,7 +8,7 @@ who may write but may not see private posts.
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -17,7 +17,7 @@ from django.test import Client
 from obole.accounts import graph
 from obole.posts import services
 from obole.posts.models import Bookmark, Favourite, Status
-from tests.conftest import Api, assert_error, make_account
+from tests.conftest import NOW, Api, assert_error, make_account
 from tests.schema import assert_entity
 
 pytestmark = pytest.mark.django_db
@@ -175,6 +175,32 @@ def test_a_repeated_idempotency_key_returns_the_first_status(member, api_as):
     other = api.post(STATUSES, {"status": "once"}, HTTP_IDEMPOTENCY_KEY="k-2").json()
     assert again["id"] == first["id"] != other["id"]
     assert Status.objects.count() == 2
+
+
+def test_a_repeated_key_answers_the_first_status_as_it_now_is(member, api_as):
+    # A new status is answered without reading the author's flags; the first status of a
+    # repeated key is read as it is now, flags included.
+    api = api_as(member)
+    first = api.post(STATUSES, {"status": "once"}, HTTP_IDEMPOTENCY_KEY="k-1").json()
+    assert [first[f] for f in ("favourited", "reblogged", "bookmarked", "pinned")] == [False] * 4
+    for action in ("favourite", "bookmark", "pin"):
+        assert api.post(url(first["id"], action)).status_code == 200
+    again = api.post(STATUSES, {"status": "once"}, HTTP_IDEMPOTENCY_KEY="k-1").json()
+    assert again["id"] == first["id"]
+    assert [again[f] for f in ("favourited", "bookmarked", "pinned")] == [True, True, True]
+    assert again["favourites_count"] == 1
+
+
+def test_an_idempotency_key_past_its_hour_makes_a_new_status(member):
+    def at(minutes: int) -> datetime:
+        return NOW + timedelta(minutes=minutes)
+
+    old = post(member, "then", idempotency_key="k", now=at(0))
+    assert post(member, "then", idempotency_key="k", now=at(59)).pk == old.pk
+    later = post(member, "later", idempotency_key="k", now=at(61))
+    assert later.pk != old.pk
+    # The key now names the new status, for its own hour.
+    assert post(member, "later", idempotency_key="k", now=at(90)).pk == later.pk
 
 
 def test_a_very_long_idempotency_key_still_works(member, api_as):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -14,9 +14,8 @@ from huey.contrib.djhuey import HUEY
 from obole.accounts.graph import follow
 from obole.accounts.models import Account
 from obole.posts.services import post_status
-from obole.trust import scoring, signals, tasks
+from obole.trust import posting, scoring, signals, tasks
 from obole.trust.models import AuditEntry, Report, Standing
-from obole.trust.posting import Throttled
 from tests.conftest import make_account
 
 pytestmark = pytest.mark.django_db
@@ -137,7 +136,7 @@ def test_thresholds_throttle_and_hold_automatically_and_nothing_is_deleted(setti
     held = post_status(ring[0], "a new post after the hold", now=now)
     assert held.moderation == "held"
     post_status(ring[0], "and another", now=now)
-    with pytest.raises(Throttled):
+    with pytest.raises(posting.Throttled):
         post_status(ring[0], "one too many", now=now)
     assert Account.objects.filter(pk__in=[a.pk for a in ring]).count() == 3
     assert all(s.account.statuses.count() >= 1 for s in Standing.objects.select_related("account"))
@@ -178,3 +177,16 @@ def test_the_staff_dashboard_shows_hits_per_rule_with_a_chart(settings):
     page = client.get("/staff/trust").content.decode()
     assert "<svg" in page and "<script" not in page.split("</head>")[1]
     assert "signups_per_ip" in page and "1 rule hits" in page
+
+
+def test_posting_makes_the_standing_once_then_marks_it_for_scoring(db):
+    account = make_account("fresh", paid=True)
+    assert not Standing.objects.filter(pk=account.pk).exists()
+    first = datetime(2026, 11, 25, 8, tzinfo=UTC)
+    posting.touched(account.pk, first)
+    made = Standing.objects.get(pk=account.pk)
+    assert (made.score, made.signals, made.dirty_at) == (0, [], first)
+    Standing.objects.filter(pk=account.pk).update(score=40, dirty_at=None)
+    posting.touched(account.pk, first + timedelta(minutes=5))
+    marked = Standing.objects.get(pk=account.pk)
+    assert (marked.score, marked.dirty_at) == (40, first + timedelta(minutes=5))  # the score is kept

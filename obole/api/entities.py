@@ -20,6 +20,7 @@ from obole.posts.rendering import (  # noqa: F401 (the API's names for them)
     accounts,
     credential_account,
     iso,
+    new_status,
     poll,
     profile_url,
     status,

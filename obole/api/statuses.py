@@ -32,7 +32,7 @@ from obole.api.endpoints import (
     json_response,
     not_allowed,
 )
-from obole.api.entities import accounts, status, statuses
+from obole.api.entities import accounts, new_status, status, statuses
 from obole.api.filters import without_hidden
 from obole.api.pagination import page_of, paged_response, paginate
 from obole.lib.errors import Forbidden, NotFound
@@ -119,7 +119,9 @@ def _create(request: HttpRequest) -> JsonResponse:
         # Only the status replied to is looked up; Mastodon names it.
         raise NotFound("The post you are trying to reply to does not appear to exist.") from None
     row.account = request.account  # the author, already loaded: no need to read the status again
-    return json_response(status(row, request.account))
+    # A status this call made has no flags to read; an earlier one (same Idempotency-Key) may.
+    fresh = getattr(row, "made_now", False)
+    return json_response(new_status(row) if fresh else status(row, request.account))
 
 
 @endpoint(("GET",))

@@ -292,12 +292,21 @@ class ViewerState:
     filters: bool = False  # whether the viewer has filters at all (obole.posts.filters)
 
 
+NOTHING_YET = ViewerState(frozenset(), frozenset(), frozenset(), frozenset())
+
+
+def new_status(row: Status) -> dict:
+    """A status as its author's create call answers it. No one can have liked, reposted,
+    bookmarked or pinned a status that did not exist, so the author's flags are not read."""
+    return _render([_listed(row)], row.account, NOTHING_YET)[0][0]
+
+
 def viewer_state(viewer: Account, ids: Iterable[int]) -> ViewerState:
     """The viewer's own flags on statuses `ids`, and whether they have filters at all: one query
     (a UNION ALL of five index lookups), written out in SQL as every timeline page pays it."""
     ids = list(ids)
     if not ids:
-        return ViewerState(frozenset(), frozenset(), frozenset(), frozenset())
+        return NOTHING_YET
     found: dict[str, set[int]] = {"f": set(), "r": set(), "b": set(), "p": set(), "x": set()}
     listed = rawrows.id_param(ids)
     with rawrows.prepared_cursor() as cursor:

@@ -68,7 +68,8 @@ def post_status(
     now: datetime | None = None,
 ) -> Status:
     """Post a status (or reply), with up to 4 of the author's uploads (`media_ids`) or a poll.
-    A repeated Idempotency-Key within an hour returns the first status."""
+    A repeated Idempotency-Key within an hour returns the first status; only a status made by
+    this call has `made_now` set (the create call then renders it without reading flags)."""
     now = now or timezone.now()
     require_write(account, now)
     if idempotency_key:
@@ -110,6 +111,7 @@ def post_status(
             created_at=now,
             moderation="held" if held else "",
         )
+        status.made_now = True
         Mention.objects.bulk_create([Mention(status=status, account=m) for m in mentioned])
         tag_status(status, parsed.tags)
         if media:
@@ -126,15 +128,20 @@ def post_status(
         if parent is not None:
             Status.objects.filter(pk=parent.pk).update(replies_count=F("replies_count") + 1)
         if idempotency_key:
-            # A key past its hour is free again. If a concurrent request with the same
-            # key inserts first, ours is ignored and both statuses stand.
-            IdempotencyKey.objects.filter(
-                account=account, key=idempotency_key, created_at__lte=now - IDEMPOTENCY_WINDOW
-            ).delete()
-            IdempotencyKey.objects.bulk_create(
-                [IdempotencyKey(account=account, key=idempotency_key, status=status, created_at=now)],
-                ignore_conflicts=True,
-            )
+            # One statement: the key is recorded, or takes over the row of the same key past
+            # its hour. If a concurrent request with the same key inserts first, ours is
+            # ignored and both statuses stand.
+            with rawrows.prepared_cursor() as cursor:
+                cursor.execute(
+                    _idempotency_record_sql(),
+                    [
+                        account.pk,
+                        idempotency_key,
+                        status.pk,
+                        rawrows.moment(now),
+                        rawrows.moment(now - IDEMPOTENCY_WINDOW),
+                    ],
+                )
         if not held:  # a held post reaches no timeline and notifies nobody until released
             fanout.schedule(status, now)
             conversations.record(status)  # direct statuses only
@@ -189,6 +196,16 @@ def _idempotent_sql() -> str:
     return (
         f"SELECT status_id FROM {IdempotencyKey._meta.db_table} "  # noqa: S608 (names from the model)
         "WHERE account_id = %s AND key = %s AND created_at > %s"
+    )
+
+
+@functools.cache
+def _idempotency_record_sql() -> str:
+    table = IdempotencyKey._meta.db_table
+    return (
+        f"INSERT INTO {table} (account_id, key, status_id, created_at) VALUES (%s, %s, %s, %s) "  # noqa: S608
+        "ON CONFLICT (account_id, key) DO UPDATE SET status_id = excluded.status_id, "
+        f"created_at = excluded.created_at WHERE {table}.created_at <= %s"
     )
 
 

@@ -50,13 +50,15 @@ def before_post(account: Account, now: datetime) -> bool:
 
 
 def touched(account_id: int, now: datetime) -> None:
-    """Mark the account for scoring by the next trust sweep (one UPDATE, or one INSERT the first time)."""
+    """Mark the account for scoring by the next trust sweep: one statement, which makes the
+    account's Standing the first time (every post asks)."""
     with rawrows.prepared_cursor() as cursor:
-        cursor.execute(_TOUCH_SQL, [rawrows.moment(now), account_id])
-        updated = cursor.rowcount
-    if updated == 0:
-        Standing.objects.get_or_create(account_id=account_id, defaults={"dirty_at": now})
+        cursor.execute(_TOUCH_SQL, [account_id, rawrows.moment(now)])
 
 
 _STANDING_SQL = f"SELECT holding_at, throttled_at FROM {Standing._meta.db_table} WHERE account_id = %s"  # noqa: S608
-_TOUCH_SQL = f"UPDATE {Standing._meta.db_table} SET dirty_at = %s WHERE account_id = %s"  # noqa: S608
+# A new Standing as the model's defaults make it (score 0, no signals), or only dirty_at set.
+_TOUCH_SQL = (
+    f"INSERT INTO {Standing._meta.db_table} (account_id, score, signals, dirty_at) "  # noqa: S608
+    "VALUES (%s, 0, '[]', %s) ON CONFLICT (account_id) DO UPDATE SET dirty_at = excluded.dirty_at"
+)
