@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.http import HttpRequest, JsonResponse
@@ -11,7 +11,7 @@ from django.urls import include, path
 
 from obole.api.endpoints import endpoint
 from obole.membership.models import Invoice, LedgerEntry, Membership, PaymentMethod
-from tests.conftest import Api, token_for
+from tests.conftest import NOW, Api, token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -55,10 +55,22 @@ def test_paying_with_a_form_encoded_body(newcomer, api_as):
     assert response.status_code == 200 and response.json()["state"] == "active"
 
 
-def test_cancel_then_resume(member, api_as):
+def test_cancel_then_resume(member, api_as, time_machine):
+    # During the period the fixture paid for at NOW: resuming after it ended is refused (below).
+    time_machine.move_to(NOW + timedelta(days=10))
     api = api_as(member)
     assert api.post(CANCEL).json()["state"] == "canceled"
     assert api.post("/api/obole/v1/membership/resume").json()["state"] == "active"
+
+
+def test_a_canceled_membership_cannot_be_resumed_once_its_period_has_ended(member, api_as, time_machine):
+    time_machine.move_to(NOW + timedelta(days=10))
+    api = api_as(member)
+    assert api.post(CANCEL).json()["state"] == "canceled"
+    time_machine.move_to(member.membership.paid_until + timedelta(minutes=1))
+    response = api.post("/api/obole/v1/membership/resume")
+    assert response.status_code == 403
+    assert response.json()["error"] == "This membership has already ended; add a card to start again."
 
 
 def test_cancel_an_unpaid_membership_is_refused_with_a_reason(newcomer, api_as):
