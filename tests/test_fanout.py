@@ -67,6 +67,27 @@ def test_running_a_fan_out_twice_does_nothing_the_second_time(member, paul, real
         assert HomeFeedEntry.objects.filter(status_id=status.pk).count() == 2
 
 
+def test_a_fan_out_that_fails_leaves_its_status_pending_for_the_retry(member, paul, real_queue, monkeypatch):
+    graph.follow(paul, member, now=NOW)
+    status = post(member)
+    timelines = store()
+
+    def broken(status):
+        def write():
+            raise ConnectionError("the timeline store went away")
+
+        return write
+
+    monkeypatch.setattr(timelines, "prepare_add", broken)
+    with pytest.raises(ConnectionError):
+        fanout.run(status.pk)
+    assert PendingFanOut.objects.filter(status=status).exists()  # the claim was rolled back
+    monkeypatch.undo()
+    assert fanout.run(status.pk) is True
+    assert home(paul) == [status.pk]
+    assert not PendingFanOut.objects.exists()
+
+
 def test_the_sweep_fans_out_what_a_lost_message_left_pending(member, paul, real_queue):
     graph.follow(paul, member, now=NOW)
     status = post(member)

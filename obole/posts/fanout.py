@@ -8,10 +8,10 @@
 2. When that transaction commits, a Huey task `fan_out(status_id)` is queued.
    The worker that `obole serve` starts runs it in the embedded default; with
    Redis, any number of `obole worker` processes share the queue.
-3. `run(status_id)` locks the pending row, writes the status into the home
+3. `run(status_id)` claims the pending row (deletes it), writes the status into the home
    timeline of everyone in its audience (obole.posts.timelines.audience), and
    of the followers of its hashtags (`tag_audience`, public posts only, even
-   from widely followed authors), and deletes the row, in one transaction.
+   from widely followed authors), in one transaction.
    Run twice, the second run finds no row and does nothing; the store's
    writes are idempotent besides.
    It then tells the streaming servers (obole.streaming.publish): the
@@ -49,6 +49,7 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from obole.lib import rawrows
 from obole.posts.models import PendingFanOut, Status, Visibility
 from obole.posts.timelines import reaches_all_followers, store, tag_audience
 from obole.streaming import publish as streaming
@@ -100,17 +101,27 @@ def run(status_id: int) -> bool:
     else:
         write = functools.partial(store().push, status.account_id, status.pk)
     with transaction.atomic():
-        # The lock keeps a concurrent run, or the status's deletion, waiting until this commits.
-        pending = PendingFanOut.objects.select_for_update().filter(status_id=status_id).first()
-        if pending is None:
+        # The pending row is claimed by deleting it, in one statement: a concurrent run, or the
+        # status's deletion, waits on its lock until this commits, then finds nothing. (Should
+        # the writes fail, the rollback puts the row back for a retry or the sweep.)
+        if not _claim(status_id):
             return False  # done already, or the status was deleted
         write()
         for owner_id in tag_audience(status).values_list("pk", flat=True).iterator():
             store().push(owner_id, status.pk)  # followers of its hashtags (pushes are idempotent)
-        pending.delete()
         # Live streams, once this commits: a client that reads its home timeline then finds it there.
         streaming.status_created(status_id)
     return True
+
+
+def _claim(status_id: int) -> bool:
+    """Delete the status's pending row; whether there was one."""
+    with rawrows.prepared_cursor() as cursor:
+        cursor.execute(_CLAIM_SQL, [status_id])
+        return cursor.fetchone() is not None
+
+
+_CLAIM_SQL = f"DELETE FROM {PendingFanOut._meta.db_table} WHERE status_id = %s RETURNING status_id"  # noqa: S608
 
 
 def sweep(now: datetime | None = None, older_than: timedelta = SWEEP_AFTER) -> int:
