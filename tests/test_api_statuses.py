@@ -58,10 +58,12 @@ def link_ids(response) -> dict[str, str]:
 
 
 def test_a_member_posts_a_status_and_gets_a_mastodon_status_back(member, api_as):
-    response = api_as(member).post(STATUSES, {"status": "Hello #Obole", "visibility": "unlisted"})
+    api = api_as(member)
+    response = api.post(STATUSES, {"status": "Hello #Obole", "visibility": "unlisted"})
     assert response.status_code == 200
     body = response.json()
     assert_entity("Status", body)
+    assert api.get(url(body["id"])).json() == body  # rendered without the flags query, the same
     assert body["visibility"] == "unlisted"
     assert body["account"]["id"] == str(member.pk)
     assert body["account"]["statuses_count"] == 1
