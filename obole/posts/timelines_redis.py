@@ -18,7 +18,8 @@ Layout of `home:<owner id>`:
   lost and rebuilt;
 - OBOLE_TIMELINE_LENGTH ids are kept (Mastodon keeps 400). Fan-out lets a list
   grow by a tenth past that before trimming it back to the newest (`slack`):
-  trimming at every write was a third of Redis's time in a fan-out. A page
+  trimming and setting the TTL at every write took a fifth of a fan-out's
+  Redis time. A page
   reaching past the kept ids is read from the database either way. A timeline
   unread for TIMELINE_TTL expires, and a later read rebuilds it, so inactive
   members cost no memory.
