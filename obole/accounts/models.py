@@ -54,6 +54,8 @@ class Account(AbstractUser):
     following_count = models.PositiveIntegerField(default=0)
     statuses_count = models.PositiveIntegerField(default=0)
     last_status_at = models.DateTimeField(null=True, blank=True)
+    # Raised by the database on every update of the row (obole.lib.row_versions).
+    version = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     objects = AccountManager()
 

@@ -12,9 +12,11 @@ A page of statuses is rendered in three steps:
    each time, two queries).
 
 The cache needs no invalidation, so no service can forget one: an entry is
-keyed by the status id *and its version*, which is the row's own changing
-columns (edit time and text, reply/repost/like counts, poll flag, sensitivity) — the
-row is read for every page anyway, since whether it may be shown (deleted,
+keyed by the status id *and its version*. For a row in hand (the general
+renderer), the version is the row's own changing columns (edit time and
+text, reply/repost/like counts, poll flag, sensitivity); the lean home path
+reads the row version the database raises on every update instead
+(obole.lib.row_versions). The row is read for every page anyway, since whether it may be shown (deleted,
 held by moderation, blocked, its author deactivated) is decided afresh on
 every read. An author's part is keyed the same way by the account's profile
 columns and counts. So a like, an edit (text, media descriptions), a
@@ -25,8 +27,8 @@ parts they share (the author, media, mentions) must not be changed.
 
 `home_page` is the lean path of the hottest read: the page's statuses, their
 authors and the originals of reposts in one hand-written query (building it
-with the ORM cost ten times as long as running it), turned into model
-instances only for statuses not in the cache.
+with the ORM cost ten times as long as running it) that selects their ids and
+row versions, turned into model instances only for statuses not in the cache.
 """
 
 from __future__ import annotations
@@ -415,15 +417,10 @@ def poll(row: Poll, viewer: Account | None, own: dict[int, list[int]], now: date
 # --- The lean path: a page of a home timeline from its ids ---------------------------------
 #
 # The page's query selects no more than the cache needs to answer: for each status and the
-# original of a repost, its id, author and poll flag, and the version columns of it and of
-# its author, as text (parsing a hundred dates a page, on either database, cost more than
-# the query). Only statuses or authors not in the cache are then read in full, by the ORM.
-# The ids travel as one parameter (obole.lib.rawrows.id_list), so the statement's text is
-# the same for every page: prepared once per connection on PostgreSQL, converted once.
-
-
-def _versions(names: tuple[str, ...], alias: str) -> str:
-    return ", ".join(f"CAST({alias}.{connection.ops.quote_name(name)} AS TEXT)" for name in names)
+# original of a repost, its id, author and poll flag, and the row versions of it and of its
+# author (obole.lib.row_versions). Only statuses or authors not in the cache are then read
+# in full. The ids travel as one parameter (obole.lib.rawrows.id_list), so the statement's
+# text is the same for every page: prepared once per connection on PostgreSQL, converted once.
 
 
 def _flag_columns() -> str:
@@ -448,9 +445,8 @@ _FLAGS = 9
 @functools.cache
 def _page_sql(vendor: str) -> str:
     sql = (
-        f"SELECT s.id, s.account_id, s.has_poll, {_versions(STATUS_VERSION, 's')}, "  # noqa: S608
-        f"{_versions(ACCOUNT_VERSION, 'a')}, o.id, o.account_id, o.has_poll, "
-        f"{_versions(STATUS_VERSION, 'o')}, {_versions(ACCOUNT_VERSION, 'oa')}, {_flag_columns()} "
+        "SELECT s.id, s.account_id, s.has_poll, s.version, a.version, "  # noqa: S608
+        f"o.id, o.account_id, o.has_poll, o.version, oa.version, {_flag_columns()} "
         f"FROM {Status._meta.db_table} s JOIN {Account._meta.db_table} a ON a.id = s.account_id "
         f"LEFT JOIN {Status._meta.db_table} o ON o.id = s.reblog_of_id "
         f"LEFT JOIN {Account._meta.db_table} oa ON oa.id = o.account_id "
@@ -472,7 +468,7 @@ def _page_sql(vendor: str) -> str:
 
 
 # Where each part lies in a row of _page_sql: (id, author, poll flag, status version, author version).
-_STATUS_PART = 3 + len(STATUS_VERSION) + len(ACCOUNT_VERSION)
+_STATUS_PART = 5
 
 
 def home_page(viewer: Account, ids: list[int]) -> list[dict]:
@@ -546,20 +542,19 @@ def _in_full(ids: set[int]) -> dict[int, Status]:
     return rows
 
 
-_VERSION_END = 3 + len(STATUS_VERSION)
+def _version_key(pk: int, version: int) -> tuple:
+    """The lean path's cache key: a row's id and version (obole.lib.row_versions)."""
+    return ("v", pk, version)
 
 
 @dataclass(slots=True)
 class _Seen:
-    """One status's part of a page row, looked up in the caches (each key made and hashed once).
-    The keys hold the versions as text: a status may be cached twice, under this key and
-    under the general renderer's, never wrongly."""
+    """One status's part of a page row, looked up in the caches by row version. A status may be
+    cached twice, under this key and under the general renderer's, never wrongly."""
 
     pk: int
     author_id: int
     has_poll: bool
-    status_key: tuple
-    author_key: tuple
     entity: dict | None
     author: dict | None
 
@@ -568,31 +563,31 @@ class _Seen:
         return self.entity is not None and self.author is not None
 
     def listed(self, rows: dict[int, Status]) -> _Listed | None:
-        """Its `_Listed`, rendering from `rows` (what the cache lacked, read in full) what is missing.
-        None when it was not in the cache and was deleted before it was read in full."""
+        """Its `_Listed`, rendering from `rows` (what the cache lacked, read in full) what is missing,
+        kept under the version it was read at. None when it was not in the cache and was deleted
+        before it was read in full."""
         entity, author = self.entity, self.author
         if entity is None or author is None:
             row = rows.get(self.pk)
             if row is None:
                 return None
             if entity is None:
-                entity = _cached_status(row, self.status_key)
+                entity = _cached_status(row, _version_key(row.pk, row.version))
             if author is None:
-                author = _author(row.account, self.author_key)
+                writer = row.account
+                author = _author(writer, _version_key(writer.pk, writer.version))
         return _Listed(self.pk, self.author_id, self.has_poll, entity, author)
 
 
 def _look(part: tuple) -> _Seen | None:
-    if part[0] is None:  # no original: not a repost
+    """`part` of a page row: (id, author, poll flag, status version, author version)."""
+    pk, author_id, has_poll, version, author_version = part
+    if pk is None:  # no original: not a repost
         return None
-    status_key = ("lean", part[0], part[3:_VERSION_END])
-    author_key = ("lean", part[1], part[_VERSION_END:])
     return _Seen(
-        part[0],
-        part[1],
-        bool(part[2]),
-        status_key,
-        author_key,
-        _statuses.get(status_key),
-        _accounts.get(author_key),
+        pk,
+        author_id,
+        bool(has_poll),
+        _statuses.get(_version_key(pk, version)),
+        _accounts.get(_version_key(author_id, author_version)),
     )

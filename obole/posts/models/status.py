@@ -56,6 +56,8 @@ class Status(models.Model):
     # Moderation (obole.trust): "" is shown as usual; "held" (awaiting review) and
     # "removed" are seen by nobody but the author (obole.posts.access).
     moderation = models.CharField(max_length=8, blank=True, default="")
+    # Raised by the database on every update of the row (obole.lib.row_versions).
+    version = models.PositiveBigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
         indexes = [
