@@ -11,18 +11,20 @@ Layout of `home:<owner id>`:
   score 0, so Redis orders them by their bytes, which is their numeric order.
   (Scores are doubles: a 64-bit id does not fit one exactly.) Paging is then
   ZRANGEBYLEX with the ids as bounds;
-- the member "~" (after every digit) marks a complete timeline. Fan-out
-  writes into a key whether or not it is complete, and a rebuild adds to what
-  is there (it never deletes first), so a status fanned out while a rebuild
-  reads the database is kept either way; a key without the mark is read as
-  lost and rebuilt;
+- the member "~" (after every digit) marks a complete timeline; a key
+  without it is read as lost and rebuilt;
+- fan-out writes only into lists that exist, as Mastodon fans out only to
+  members active lately: a member who has not read their home timeline for
+  TIMELINE_TTL has no list (it expired), costs a fan-out nothing and holds no
+  memory, and their next read rebuilds it. A rebuild opens the list first (the
+  member "!", below every digit, which pages never reach) and only then reads
+  the database, so a status fanned out while it reads lands in the list; it
+  adds to what is there (never deletes first), then marks it complete;
 - OBOLE_TIMELINE_LENGTH ids are kept (Mastodon keeps 400). Fan-out lets a list
   grow by a tenth past that before trimming it back to the newest (`slack`):
-  trimming and setting the TTL at every write took a fifth of a fan-out's
-  Redis time. A page
-  reaching past the kept ids is read from the database either way. A timeline
-  unread for TIMELINE_TTL expires, and a later read rebuilds it, so inactive
-  members cost no memory.
+  trimming at every write took a fifth of a fan-out's Redis time. A page
+  reaching past the kept ids is read from the database either way. Every
+  read renews a list's TTL.
 
 Known window: a rebuild that read the database just before a mute, block or
 unfollow, and writes just after its removal, brings that author's posts back
@@ -53,30 +55,31 @@ from obole.posts.timelines import (
 )
 
 COMPLETE = "~"
+OPENING = "!"  # a list being rebuilt: open to fan-out while the database is read
 TIMELINE_TTL = 14 * 24 * 3600
 # Pipelined commands sent at once when writing into many timelines.
 CHUNK = 1000
 
 
-# KEYS: timelines; ARGV: length, slack, ttl, status ids. Adds the ids to each timeline;
-# a timeline that held more than `length + slack` members is trimmed to the newest `length` (and the
-# completeness mark above them); a new key gets a TTL. Two commands a timeline, and one ZADD
-# for all ids: a fan-out to thousands of followers is thousands of these.
+# KEYS: timelines; ARGV: length, slack, status ids. Adds the ids to each timeline that exists
+# (ZADD XX would only update members already there); one that held more than `length + slack`
+# members is trimmed to the newest `length` (and the completeness mark above them). One ZCARD
+# and one ZADD a timeline: a fan-out to thousands of followers is thousands of these.
 # (On Redis Cluster the keys of one call must share a slot: group them by slot first.)
 PUSH = """
-local length, slack, ttl = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local length, slack = tonumber(ARGV[1]), tonumber(ARGV[2])
 local members = {}
-for i = 4, #ARGV do
+for i = 3, #ARGV do
   members[#members + 1] = 0
   members[#members + 1] = ARGV[i]
 end
 for _, timeline in ipairs(KEYS) do
   local held = redis.call('ZCARD', timeline)
-  redis.call('ZADD', timeline, unpack(members))
-  if held == 0 then
-    redis.call('EXPIRE', timeline, ttl)
-  elseif held > length + slack then
-    redis.call('ZREMRANGEBYRANK', timeline, 0, -(length + 2))
+  if held > 0 then
+    redis.call('ZADD', timeline, unpack(members))
+    if held > length + slack then
+      redis.call('ZREMRANGEBYRANK', timeline, 0, -(length + 2))
+    end
   end
 end
 """
@@ -104,13 +107,6 @@ class RedisTimelineStore:
         """How far past `length` fan-out lets a list grow before trimming it."""
         return max(1, self.length // 10)
 
-    def _write(self, pipe, owner_id: int, members: dict[str, int]) -> None:
-        name = key(owner_id)
-        pipe.zadd(name, members)
-        # Keep the newest `length` ids and the completeness mark, which sorts above them.
-        pipe.zremrangebyrank(name, 0, -(self.length + 2))
-        pipe.expire(name, TIMELINE_TTL, nx=True)
-
     def _push_many(self, owner_ids, status_ids: list[int]) -> None:
         # One script call per CHUNK timelines: building a pipeline of three commands per
         # timeline costs more in Python than Redis spends running them.
@@ -119,10 +115,10 @@ class RedisTimelineStore:
         for owner_id in owner_ids:
             keys.append(key(owner_id))
             if len(keys) == CHUNK:
-                self._push_script(keys=keys, args=[self.length, self.slack, TIMELINE_TTL, *members])
+                self._push_script(keys=keys, args=[self.length, self.slack, *members])
                 keys = []
         if keys:
-            self._push_script(keys=keys, args=[self.length, self.slack, TIMELINE_TTL, *members])
+            self._push_script(keys=keys, args=[self.length, self.slack, *members])
 
     def add(self, status: Status) -> None:
         self._push_many(audience(status).values_list("pk", flat=True).iterator(), [status.pk])
@@ -157,7 +153,7 @@ class RedisTimelineStore:
             self._push_many([owner_id], recent)
 
     def remove_author(self, owner_id: int, author_id: int) -> None:
-        held = [int(m) for m in self.redis.zrange(key(owner_id), 0, -1) if m != COMPLETE.encode()]
+        held = [int(m) for m in self.redis.zrange(key(owner_id), 0, -1) if m.isdigit()]
         theirs = Status.objects.filter(pk__in=held).filter(
             Q(account_id=author_id) | Q(reblog_of__account_id=author_id)
         )
@@ -171,18 +167,28 @@ class RedisTimelineStore:
     def rebuild(self, owner_id: int) -> list[int]:
         """Write the newest ids of the owner's timeline, as the database has it, and mark it complete.
 
-        Returns them, newest first. Widely followed accounts' statuses are among
-        them (the database query knows no threshold), which is harmless.
+        The list is opened before the database is read, so that fan-out, which
+        writes only into lists that exist, keeps what it fans out meanwhile.
+        Returns the ids read, newest first. Widely followed accounts' statuses
+        are among them (the database query knows no threshold), which is harmless.
         """
-        newest = list(
-            home_from_database(owner_id).order_by("-id").values_list("id", flat=True)[: self.length]
-        )
+        name = key(owner_id)
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zadd(name, {OPENING: 0})
+        pipe.expire(name, TIMELINE_TTL, nx=True)
+        pipe.execute()
+        newest = self._newest_from_database(owner_id)
         members = {encode(pk): 0 for pk in newest}
         members[COMPLETE] = 0
-        pipe = self.redis.pipeline(transaction=False)
-        self._write(pipe, owner_id, members)
+        pipe.zadd(name, members)
+        pipe.zrem(name, OPENING)
+        # Keep the newest `length` ids and the completeness mark, which sorts above them.
+        pipe.zremrangebyrank(name, 0, -(self.length + 2))
         pipe.execute()
         return newest
+
+    def _newest_from_database(self, owner_id: int) -> list[int]:
+        return list(home_from_database(owner_id).order_by("-id").values_list("id", flat=True)[: self.length])
 
     def page(
         self,
@@ -206,7 +212,7 @@ class RedisTimelineStore:
         pipe = self.redis.pipeline(transaction=False)
         pipe.zscore(name, COMPLETE)
         pipe.zcard(name)
-        pipe.zrange(name, 0, 0)
+        pipe.zrangebylex(name, "[0", "+", start=0, num=1)  # the oldest id (not a mark)
         if min_id is not None:
             pipe.zrangebylex(name, bottom, top, start=0, num=limit)
         else:
