@@ -166,6 +166,43 @@ def test_a_failed_transaction_lets_the_next_writer_in():
         ) == ["other"]
 
 
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+@pytest.mark.django_db(transaction=True)
+def test_a_write_outside_a_transaction_waits_its_turn_too():
+    """A save() or update() outside atomic() is a transaction of SQLite's own: it queues with the
+    others instead of meeting SQLite's lock (whose sleeping retries grow to 100 ms); a read does not."""
+    import threading
+
+    from obole.accounts.models import Account
+    from obole.lib.sqlite.base import _writer
+
+    account = Account.objects.create(username="queued", email="q@example.com")
+    wrote, read = threading.Event(), threading.Event()
+
+    def in_thread(work, done: threading.Event) -> threading.Thread:
+        def run() -> None:
+            try:
+                work()
+                done.set()
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        return thread
+
+    with _writer(connection.settings_dict["NAME"]):  # as while another thread's transaction writes
+        reader = in_thread(lambda: Account.objects.get(pk=account.pk), read)
+        writer = in_thread(lambda: Account.objects.filter(pk=account.pk).update(display_name="Later"), wrote)
+        assert read.wait(5)  # reads never wait
+        assert not wrote.wait(0.3)  # the write waits for its turn
+    writer.join(timeout=10)
+    reader.join(timeout=10)
+    assert wrote.is_set()
+    assert Account.objects.get(pk=account.pk).display_name == "Later"
+    assert not connection._holds_writer
+
+
 def test_a_forked_child_starts_with_no_writer_lock_held(tmp_path):
     """Granian forks its workers: a lock a parent's thread held at that moment must not stay taken."""
     import os

@@ -14,9 +14,11 @@
    take the write lock when they begin (IMMEDIATE), so before they begin, a
    thread takes its process's Python lock (handed over at once), then an
    advisory lock on a file beside the database that processes share (`.lock`,
-   tried every half millisecond). Writers that do not go through Django
-   (Huey's queue is another file; the `sqlite3` shell) still meet at SQLite's
-   own lock and its timeout, as before.
+   tried every half millisecond). A statement that writes outside a
+   transaction (SQLite makes it one of its own: a save() or update() not in
+   atomic(), the daily last-seen) queues the same way for its length.
+   Writers that do not go through Django (Huey's queue is another file; the
+   `sqlite3` shell) still meet at SQLite's own lock and its timeout, as before.
 
 Everything else is Django's backend, unchanged: settings name this package as
 the ENGINE when the database is SQLite.
@@ -91,30 +93,73 @@ def _take_file_lock(fd: int, timeout: float) -> bool:
             time.sleep(RETRY_SECONDS)
 
 
+# The statements that write (what Django's ORM and Obole's own SQL send outside a transaction).
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLAC")
+
+
 class CursorWrapper(base.SQLiteCursorWrapper):
+    database: DatabaseWrapper | None = None  # set by DatabaseWrapper.create_cursor
+
     def convert_query(self, query: str, *, param_names: list[str] | None = None) -> str:
         if param_names is None:
             return _qmark(query)
         return super().convert_query(query, param_names=param_names)
+
+    def execute(self, query: str, params: object = None) -> CursorWrapper:
+        database = self.database
+        if database is None or not database.queue_for(query):
+            return super().execute(query, params)
+        try:
+            return super().execute(query, params)
+        finally:
+            database._release_writer()
+
+    def executemany(self, query: str, param_list: object) -> CursorWrapper:
+        database = self.database
+        if database is None or not database.queue_for(query):
+            return super().executemany(query, param_list)
+        try:
+            return super().executemany(query, param_list)
+        finally:
+            database._release_writer()
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _holds_writer = False
 
     def create_cursor(self, name: str | None = None) -> CursorWrapper:
-        return self.connection.cursor(factory=CursorWrapper)
+        cursor = self.connection.cursor(factory=CursorWrapper)
+        cursor.database = self
+        return cursor
+
+    def _queues(self) -> bool:
+        return self.transaction_mode in ("IMMEDIATE", "EXCLUSIVE") and not self.is_in_memory_db()
+
+    def _take_writer(self) -> None:
+        """Wait for this process's turn, then for the processes' (see the module's docstring)."""
+        name = self.settings_dict["NAME"]
+        timeout = self.settings_dict.get("OPTIONS", {}).get("timeout", 5)
+        writer = _writer(name)
+        if not writer.acquire(timeout=timeout):
+            raise OperationalError("database is locked")
+        if not _take_file_lock(_lock_file(name), timeout):
+            writer.release()
+            raise OperationalError("database is locked")
+        self._holds_writer = True
+
+    def queue_for(self, query: str) -> bool:
+        """Take the writers' turn for `query` when it writes outside a transaction: True when taken
+        (the caller releases it once the statement has run)."""
+        if self._holds_writer or self.in_atomic_block or not query.lstrip()[:6].upper().startswith(_WRITES):
+            return False
+        if not self.get_autocommit() or not self._queues():
+            return False
+        self._take_writer()
+        return True
 
     def _start_transaction_under_autocommit(self) -> None:
-        if self.transaction_mode in ("IMMEDIATE", "EXCLUSIVE") and not self.is_in_memory_db():
-            name = self.settings_dict["NAME"]
-            timeout = self.settings_dict.get("OPTIONS", {}).get("timeout", 5)
-            writer = _writer(name)
-            if not writer.acquire(timeout=timeout):
-                raise OperationalError("database is locked")
-            if not _take_file_lock(_lock_file(name), timeout):
-                writer.release()
-                raise OperationalError("database is locked")
-            self._holds_writer = True
+        if self._queues():
+            self._take_writer()
         try:
             super()._start_transaction_under_autocommit()
         except BaseException:
