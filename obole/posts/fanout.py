@@ -50,6 +50,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from obole.lib import rawrows
+from obole.posts import rendering
 from obole.posts.models import PendingFanOut, Status, Visibility
 from obole.posts.timelines import reaches_all_followers, store, tag_audience
 from obole.streaming import publish as streaming
@@ -93,7 +94,9 @@ def run(status_id: int) -> bool:
     # transaction is the database's one write lock, and building them inside it kept every
     # post waiting on the fan-out's Python. A status deleted meanwhile takes its pending
     # row with it, which the transaction finds.
-    status = Status.objects.select_related("account", "reblog_of").filter(pk=status_id).first()
+    # One prepared statement (the ORM's join was planned afresh for every fan-out on PostgreSQL,
+    # a quarter of a millisecond); a repost's original is read only for a repost.
+    status = rendering.in_full([status_id]).get(status_id)
     if status is None:
         return False  # deleted
     if status.visibility == Visibility.DIRECT or reaches_all_followers(status.account.followers_count):

@@ -486,7 +486,7 @@ def home_page(viewer: Account, ids: list[int]) -> list[dict]:
         (_look(found[pk][:_STATUS_PART]), _look(found[pk][_STATUS_PART:-_FLAGS])) for pk in ids if pk in found
     ]
     missing = {seen.pk for pair in looked for seen in pair if seen is not None and not seen.complete}
-    rows = _in_full(missing) if missing else {}
+    rows = in_full(missing) if missing else {}
     page = []
     for own, original in looked:
         item = own.listed(rows)
@@ -528,8 +528,10 @@ def _full_sql(vendor: str) -> str:
     )
 
 
-def _in_full(ids: set[int]) -> dict[int, Status]:
-    """The statuses `ids` with their authors, as model instances: what the render cache lacks."""
+def in_full(ids: Iterable[int]) -> dict[int, Status]:
+    """The statuses `ids` with their authors, as model instances, by id (missing: deleted). One
+    prepared statement: what the render cache lacks, and the status a fan-out writes. A
+    repost's original is read when asked for (`row.reblog_of`)."""
     with rawrows.prepared_cursor() as cursor:
         cursor.execute(_full_sql(connection.vendor), [rawrows.id_param(ids)])
         found = cursor.fetchall()
