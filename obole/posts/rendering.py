@@ -15,10 +15,10 @@ The cache needs no invalidation, so no service can forget one: an entry is
 keyed by the status id *and its version*. For a row in hand (the general
 renderer), the version is the row's own changing columns (edit time and
 text, reply/repost/like counts, poll flag, sensitivity); the lean home path
-reads the row version the database raises on every update instead
-(obole.lib.row_versions). The row is read for every page anyway, since whether it may be shown (deleted,
-held by moderation, blocked, its author deactivated) is decided afresh on
-every read. An author's part is keyed the same way by the account's profile
+reads instead the number the database sets afresh on every update of the
+row (obole.lib.row_versions). The row is read for every page anyway, since
+whether it may be shown (deleted, held by moderation, blocked, its author
+deactivated) is decided afresh on every read. An author's part is keyed the same way by the account's profile
 columns and counts. So a like, an edit (text, media descriptions), a
 deletion, a moderation hold or a profile change is on the next read, from
 any process, and a stale entry is simply never asked for again and falls out
