@@ -18,8 +18,9 @@ Layout of `home:<owner id>`:
   TIMELINE_TTL has no list (it expired), costs a fan-out nothing and holds no
   memory, and their next read rebuilds it. A rebuild opens the list first (the
   member "!", below every digit, which pages never reach) and only then reads
-  the database, so a status fanned out while it reads lands in the list; it
-  adds to what is there (never deletes first), then marks it complete;
+  the database (`newest_home`, source by source from their indexes), so a
+  status fanned out while it reads lands in the list; it adds to what is
+  there (never deletes first), then marks it complete;
 - OBOLE_TIMELINE_LENGTH ids are kept (Mastodon keeps 400). Fan-out lets a list
   grow by a tenth past that before trimming it back to the newest (`slack`):
   trimming at every write took a fifth of a fan-out's Redis time. A page
@@ -50,6 +51,7 @@ from obole.posts.timelines import (
     home_from_database,
     merged,
     narrowed,
+    newest_home,
     recent_for_follower,
     wide_page,
 )
@@ -188,7 +190,7 @@ class RedisTimelineStore:
         return newest
 
     def _newest_from_database(self, owner_id: int) -> list[int]:
-        return list(home_from_database(owner_id).order_by("-id").values_list("id", flat=True)[: self.length])
+        return newest_home(owner_id, self.length)
 
     def page(
         self,
