@@ -261,13 +261,14 @@ def test_the_home_page_is_a_fixed_number_of_queries(member, django_assert_max_nu
     authors = [make_account(f"author{n}", paid=True) for n in range(4)]
     for author in authors:
         graph.follow(member, author, now=NOW)
+    client = signed_in(member)
+    client.get("/home")  # with Redis, the list is made by a first read, then fan-out fills it
     for n in range(20):
         status = post(authors[n % 4], f"post {n} @mary #tag{n}")
         if n % 3 == 0:
             services.favourite(member, status.pk, now=NOW)
         if n % 5 == 0:
             services.reblog(authors[(n + 1) % 4], status.pk, now=NOW)
-    client = signed_in(member)
     with django_assert_max_num_queries(8):
         response = client.get("/home")
     assert html(response).count("<article") == 20
