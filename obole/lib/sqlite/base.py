@@ -32,6 +32,7 @@ import functools
 import os
 import threading
 import time
+from collections.abc import Callable
 
 from django.db import OperationalError
 from django.db.backends.sqlite3 import base
@@ -106,20 +107,18 @@ class CursorWrapper(base.SQLiteCursorWrapper):
         return super().convert_query(query, param_names=param_names)
 
     def execute(self, query: str, params: object = None) -> CursorWrapper:
-        database = self.database
-        if database is None or not database.queue_for(query):
-            return super().execute(query, params)
-        try:
-            return super().execute(query, params)
-        finally:
-            database._release_writer()
+        return self._in_turn(super().execute, query, params)
 
     def executemany(self, query: str, param_list: object) -> CursorWrapper:
+        return self._in_turn(super().executemany, query, param_list)
+
+    def _in_turn(self, run: Callable[[str, object], object], query: str, args: object) -> CursorWrapper:
+        """`run(query, args)`, in the writers' turn when it writes outside a transaction."""
         database = self.database
         if database is None or not database.queue_for(query):
-            return super().executemany(query, param_list)
+            return run(query, args)
         try:
-            return super().executemany(query, param_list)
+            return run(query, args)
         finally:
             database._release_writer()
 
